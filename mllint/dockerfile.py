@@ -1,0 +1,388 @@
+"""The Dockerfile model: stages, instructions, variables, image references, commands.
+
+``syntax.read`` gives BuildKit's raw instructions; this module gives them
+meaning once, so every rule reads the same answers: which stage an
+instruction is in, what its variables resolve to, which image a stage starts
+from (through ``FROM <earlier stage>``), and what each ``RUN`` executes and
+installs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from mllint import syntax
+from mllint.images import ImageRef, parse_image
+from mllint.installs import InstallRecord, install_records
+from mllint.shell import SimpleCommand, split_exec_form, split_script
+from mllint.syntax import DockerfileSyntaxError, Heredoc, RawInstruction
+from mllint.variables import Expansion, expand, split_words
+
+__all__ = [
+    "Dockerfile",
+    "DockerfileSyntaxError",
+    "Install",
+    "Instruction",
+    "Problem",
+    "RunCommand",
+    "Stage",
+    "parse",
+]
+
+_EMPTY: Mapping[str, str | None] = MappingProxyType({})
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with the input that does not stop the rest being linted."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunCommand:
+    """One simple command of a RUN, placed in the file."""
+
+    command: SimpleCommand
+    line: int
+    column: int
+    in_heredoc: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    """An install record in context: where it is and the environment in force."""
+
+    record: InstallRecord
+    instruction: "Instruction"
+    line: int
+    column: int
+    env: Mapping[str, str | None]  # ENV and ARG in force plus the command's inline assignments
+
+    def __getattr__(self, name: str):  # delegate record fields: install.requirements, ...
+        return getattr(self.record, name)
+
+    @property
+    def stage(self) -> "Stage":
+        return self.instruction.stage
+
+
+@dataclass(eq=False, slots=True)
+class Instruction:
+    raw: RawInstruction
+    stage: "Stage | None"  # None for global ARGs before the first FROM
+    env: Mapping[str, str | None]  # variables in force *before* this instruction
+    commands: list[RunCommand] = field(default_factory=list)
+    installs: list[Install] = field(default_factory=list)
+
+    keyword = property(lambda self: self.raw.keyword)
+    value = property(lambda self: self.raw.value)
+    flags = property(lambda self: self.raw.flags)
+    start_line = property(lambda self: self.raw.start_line)
+    end_line = property(lambda self: self.raw.end_line)
+    start_col = property(lambda self: self.raw.start_col)
+    end_col = property(lambda self: self.raw.end_col)
+    heredocs = property(lambda self: self.raw.heredocs)
+    json_args = property(lambda self: self.raw.json_args)
+
+    def flag(self, name: str) -> list[str]:
+        """Values of ``--name=value`` flags (``--name`` alone gives ``""``)."""
+        prefix = f"--{name}"
+        values = []
+        for item in self.raw.flags:
+            if item == prefix:
+                values.append("")
+            elif item.startswith(prefix + "="):
+                values.append(item[len(prefix) + 1 :])
+        return values
+
+    @property
+    def mounts(self) -> list[dict[str, str]]:
+        """``RUN --mount=type=cache,target=/root/.cache/pip`` as dicts."""
+        result = []
+        for spec in self.flag("mount"):
+            fields: dict[str, str] = {}
+            for part in spec.split(","):
+                key, _, val = part.partition("=")
+                fields[key.strip().lower()] = val.strip()
+            fields.setdefault("type", "bind")
+            result.append(fields)
+        return result
+
+    def expand(self, text: str) -> Expansion:
+        escape = self.stage.dockerfile.escape if self.stage else "\\"
+        return expand(text, self.env, escape=escape)
+
+
+@dataclass(eq=False, slots=True)
+class Stage:
+    dockerfile: "Dockerfile"
+    index: int
+    name: str | None
+    from_instruction: Instruction
+    base_text: str  # as written after FROM
+    base: Expansion  # after ARG substitution
+    image: ImageRef | None  # None for earlier-stage references and unresolved names
+    parent: "Stage | None"
+    platform: str | None
+    instructions: list[Instruction] = field(default_factory=list)
+    env: dict[str, str | None] = field(default_factory=dict)  # ENV at the end of the stage
+
+    @property
+    def root(self) -> "Stage":
+        """The stage at the top of the ``FROM <stage>`` chain."""
+        stage, seen = self, set()
+        while stage.parent is not None and stage.index not in seen:
+            seen.add(stage.index)
+            stage = stage.parent
+        return stage
+
+    @property
+    def base_image(self) -> ImageRef | None:
+        """The image this stage really starts from, through parent stages."""
+        return self.root.image
+
+    @property
+    def lineage(self) -> list["Stage"]:
+        """This stage and its ancestors, nearest first."""
+        chain, stage, seen = [], self, set()
+        while stage is not None and stage.index not in seen:
+            seen.add(stage.index)
+            chain.append(stage)
+            stage = stage.parent
+        return chain
+
+    @property
+    def installs(self) -> Iterator[Install]:
+        for instruction in self.instructions:
+            yield from instruction.installs
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.index)
+
+
+@dataclass(eq=False, slots=True)
+class Dockerfile:
+    text: str
+    tree: syntax.SyntaxTree
+    instructions: list[Instruction] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+    global_args: dict[str, str | None] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def escape(self) -> str:
+        return self.tree.escape
+
+    @property
+    def directives(self) -> list[syntax.Directive]:
+        return self.tree.directives
+
+    def stage_named(self, name: str) -> Stage | None:
+        lowered = name.lower()
+        for stage in self.stages:
+            if stage.name == lowered:
+                return stage
+        return None
+
+    @property
+    def installs(self) -> Iterator[Install]:
+        for stage in self.stages:
+            yield from stage.installs
+
+
+def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """Build the model of a Dockerfile. Raises DockerfileSyntaxError like BuildKit would."""
+    tree = syntax.read(text)
+    return _Builder(text, tree, dict(build_args or {})).build()
+
+
+class _Builder:
+    def __init__(self, text: str, tree: syntax.SyntaxTree, build_args: dict[str, str]) -> None:
+        self.df = Dockerfile(text=text, tree=tree)
+        self.build_args = build_args
+        self.stage: Stage | None = None
+        self.scope: dict[str, str | None] = {}
+        self.frozen: Mapping[str, str | None] = _EMPTY
+
+    def build(self) -> Dockerfile:
+        for raw in self.df.tree.instructions:
+            self.add(raw)
+        return self.df
+
+    # -- scope ---------------------------------------------------------------
+    def set_var(self, name: str, value: str | None) -> None:
+        self.scope[name] = value
+        self.frozen = MappingProxyType(dict(self.scope))
+
+    def add(self, raw: RawInstruction) -> None:
+        keyword = raw.keyword
+        if keyword not in syntax.KNOWN_KEYWORDS:
+            self.df.problems.append(Problem(raw.start_line, f"unknown instruction: {raw.written_keyword}"))
+        if keyword == "FROM":
+            self.start_stage(raw)
+            return
+        instruction = Instruction(raw=raw, stage=self.stage, env=self.frozen)
+        self.df.instructions.append(instruction)
+        if self.stage is None:
+            if keyword == "ARG":
+                for name, value in self.arg_pairs(raw):
+                    self.df.global_args[name] = value
+                    self.set_var(name, value)
+            elif keyword in syntax.KNOWN_KEYWORDS:
+                self.df.problems.append(
+                    Problem(raw.start_line, f"{keyword} before the first FROM (only ARG may come first)")
+                )
+            return
+        self.stage.instructions.append(instruction)
+        if keyword == "ARG":
+            for name, value in self.arg_pairs(raw):
+                if value is None and name in self.df.global_args:
+                    value = self.df.global_args[name]
+                self.set_var(name, value)
+        elif keyword == "ENV":
+            for name, value in self.key_values(raw, "ENV"):
+                resolved = expand(value, self.frozen, escape=self.df.escape)
+                self.set_var(name, resolved.text if resolved.resolved else None)
+                self.stage.env[name] = self.scope[name]
+        elif keyword == "LABEL":
+            self.key_values(raw, "LABEL")
+        elif keyword == "RUN":
+            self.model_run(instruction)
+
+    def start_stage(self, raw: RawInstruction) -> None:
+        words = raw.value.split()
+        if not words:
+            raise DockerfileSyntaxError("FROM requires at least one argument", raw.start_line)
+        if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
+            raise DockerfileSyntaxError("FROM requires either one or three arguments: FROM <image> [AS <name>]", raw.start_line)
+        meta = dict(self.df.global_args)
+        meta.update(self.build_args)
+        base = expand(words[0], meta, escape=self.df.escape)
+        name = words[2].lower() if len(words) == 3 else None
+        parent = self.df.stage_named(base.text) if base.resolved else None
+        image = None
+        if parent is None and base.resolved:
+            image = parse_image(base.text)
+        index = len(self.df.stages)
+        instruction = Instruction(raw=raw, stage=None, env=_EMPTY)
+        stage = Stage(
+            dockerfile=self.df,
+            index=index,
+            name=name,
+            from_instruction=instruction,
+            base_text=words[0],
+            base=base,
+            image=image,
+            parent=parent,
+            platform=(raw_flag(raw, "platform") or None),
+        )
+        instruction.stage = stage
+        if parent is not None:
+            stage.env.update(parent.env)
+        self.df.stages.append(stage)
+        self.df.instructions.append(instruction)
+        self.stage = stage
+        self.scope = dict(stage.env)
+        self.frozen = MappingProxyType(dict(self.scope))
+
+    # -- argument forms --------------------------------------------------------
+    def arg_pairs(self, raw: RawInstruction) -> list[tuple[str, str | None]]:
+        pairs = []
+        for word in split_words(raw.value, self.df.escape):
+            name, eq, default = word.partition("=")
+            if name in self.build_args:
+                pairs.append((name, self.build_args[name]))
+            elif eq:
+                resolved = expand(default, self.frozen, escape=self.df.escape)
+                pairs.append((name, resolved.text if resolved.resolved else None))
+            else:
+                pairs.append((name, None))
+        return pairs
+
+    def key_values(self, raw: RawInstruction, keyword: str) -> list[tuple[str, str]]:
+        """BuildKit's parseNameVal: ``KEY value`` (legacy) or ``KEY=value ...``."""
+        words = split_words(raw.value, self.df.escape)
+        if not words:
+            raise DockerfileSyntaxError(f"{keyword} requires at least one argument", raw.start_line)
+        if "=" not in words[0]:
+            parts = raw.value.split(None, 1)
+            if len(parts) < 2:
+                raise DockerfileSyntaxError(f"{keyword} must have two arguments", raw.start_line)
+            return [(parts[0], parts[1])]
+        pairs = []
+        for word in words:
+            if "=" not in word:
+                raise DockerfileSyntaxError(
+                    f"syntax error - can't find = in {word!r}; must be of the form name=value", raw.start_line
+                )
+            key, _, value = word.partition("=")
+            pairs.append((key, value))
+        return pairs
+
+    # -- RUN -------------------------------------------------------------------
+    def model_run(self, instruction: Instruction) -> None:
+        raw = instruction.raw
+        commands: list[RunCommand] = []
+        if raw.json_args is not None:
+            line, col = raw.value_position(0)
+            commands = [RunCommand(c, line, col, False) for c in split_exec_form(raw.json_args)]
+        else:
+            main = split_script(raw.value)
+            for command in main:
+                line, col = raw.value_position(command.offset)
+                commands.append(RunCommand(command, line, col, False))
+            for doc in raw.heredocs:
+                if _heredoc_is_script(doc, main):
+                    for command in split_script(doc.text, heredoc=True):
+                        line, col = _heredoc_position(doc, command.offset)
+                        commands.append(RunCommand(command, line, col, True))
+        instruction.commands = commands
+        placed = {id(c.command): c for c in commands}
+        for record in install_records(c.command for c in commands):
+            where = placed.get(id(record.command))
+            line, col = (where.line, where.column) if where else (raw.start_line, raw.start_col)
+            env = instruction.env
+            if record.assignments:
+                env = MappingProxyType({**env, **dict(record.assignments)})
+            instruction.installs.append(Install(record, instruction, line, col, env))
+
+
+def raw_flag(raw: RawInstruction, name: str) -> str:
+    prefix = f"--{name}="
+    for item in raw.flags:
+        if item.startswith(prefix):
+            return item[len(prefix) :]
+    return ""
+
+
+def _heredoc_is_script(doc: Heredoc, main: list[SimpleCommand]) -> bool:
+    """True when the heredoc body is run by a shell (``RUN <<EOF`` or ``RUN bash <<EOF``)."""
+    first_line = doc.text.split("\n", 1)[0]
+    if first_line.startswith("#!"):
+        interpreter = first_line[2:].strip().split()
+        if interpreter and interpreter[0].rsplit("/", 1)[-1] == "env" and len(interpreter) > 1:
+            interpreter = interpreter[1:]
+        if not interpreter or interpreter[0].rsplit("/", 1)[-1] not in SHELLS:
+            return False
+    if not main:
+        return True
+    for command in main:
+        argv = [a for a in command.argv if not a.lstrip("0123456789").startswith("<<")]
+        if not argv:
+            return True
+        if argv[0].rsplit("/", 1)[-1] in SHELLS and not any(a == "-c" for a in argv[1:]):
+            return True
+    return False
+
+
+def _heredoc_position(doc: Heredoc, offset: int) -> tuple[int, int]:
+    text = doc.text
+    before = text.count("\n", 0, offset)
+    line_start = text.rfind("\n", 0, offset) + 1
+    return doc.start_line + before, offset - line_start + 1

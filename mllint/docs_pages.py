@@ -1,0 +1,66 @@
+"""Rule documentation pages, generated from the catalogue so the two cannot disagree.
+
+``python -m mllint.docs_pages`` rewrites ``docs/rules/``; a test fails when the
+committed pages differ from what the catalogue says.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mllint.rule import RuleMeta
+
+
+def page(meta: RuleMeta) -> str:
+    lines = [
+        f"# {meta.id} `{meta.name}`",
+        "",
+        f"**Default severity:** {meta.severity}  ",
+        f"**Tags:** {', '.join(meta.tags) if meta.tags else '-'}",
+        "",
+        "## What it does",
+        "",
+        meta.summary,
+        "",
+        "## Why is this bad?",
+        "",
+        meta.rationale,
+        "",
+        "## Example",
+        "",
+    ]
+    for text in meta.bad:
+        lines += ["```dockerfile", text.rstrip("\n"), "```", ""]
+    lines += ["## Use instead", ""]
+    for text in meta.good:
+        lines += ["```dockerfile", text.rstrip("\n"), "```", ""]
+    lines += [
+        "## Suppressing it",
+        "",
+        f"`# mllint: ignore={meta.name}` on the line above the instruction, "
+        f"`# mllint: ignore-file={meta.name}` anywhere in the file, or `--ignore {meta.id}`.",
+        "",
+        "## References",
+        "",
+    ]
+    lines += [f"- <{ref}>" for ref in meta.references]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def pages(rules) -> dict[str, str]:
+    return {f"{rule.id}-{rule.name}.md": page(rule.meta) for rule in rules if rule.plugin == "mllint"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from mllint.plugins import collect_rules, plugin_manager
+
+    target = Path(argv[0] if argv else "docs/rules")
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in pages(collect_rules(plugin_manager(entry_points=False))).items():
+        (target / name).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

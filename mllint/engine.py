@@ -1,0 +1,128 @@
+"""Run the rules over a Dockerfile and filter what they find.
+
+text -> model -> rules -> pragmas/selection -> findings. Rules never see the
+raw text and never print; a rule that raises is reported as an error of that
+rule's plugin, and the other rules' findings are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mllint import dockerfile as model
+from mllint.context import CheckContext
+from mllint.findings import Finding
+from mllint.pragmas import suppressions
+from mllint.rule import Rule, Severity
+
+
+class SelectionError(ValueError):
+    """A rule named in --select/--ignore/configuration does not exist."""
+
+
+@dataclass(slots=True)
+class FileReport:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # input problems: each makes the exit code 2
+    fatal: bool = False  # the file could not be linted at all
+
+
+def resolve_rules(rules: Iterable[Rule], names: Iterable[str]) -> set[str]:
+    """Map ids or names (any case) to rule ids; unknown names are an error."""
+    by_key: dict[str, str] = {}
+    for rule in rules:
+        by_key[rule.id.lower()] = rule.id
+        by_key[rule.name.lower()] = rule.id
+    ids = set()
+    for name in names:
+        key = name.strip().lower()
+        if not key:
+            continue
+        if key == "all":
+            ids |= set(by_key.values())
+        elif key in by_key:
+            ids.add(by_key[key])
+        else:
+            raise SelectionError(f"unknown rule {name!r} (see `mllint rules`)")
+    return ids
+
+
+class Linter:
+    def __init__(
+        self,
+        rules: list[Rule],
+        *,
+        select: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+        severity: Mapping[str, str] | None = None,
+        today: _dt.date | None = None,
+        options: dict[str, Any] | None = None,
+        build_args: Mapping[str, str] | None = None,
+    ) -> None:
+        self.all_rules = rules
+        chosen = resolve_rules(rules, select) if list(select) else {r.id for r in rules}
+        chosen -= resolve_rules(rules, ignore)
+        self.rules = [r for r in rules if r.id in chosen]
+        self.severity: dict[str, Severity] = {}
+        for name, level in (severity or {}).items():
+            for rule_id in resolve_rules(rules, [name]):
+                self.severity[rule_id] = Severity.parse(level)
+        self.today = today or _dt.date.today()
+        self.options = options or {}
+        self.build_args = dict(build_args or {})
+
+    def lint_text(self, text: str, path: str) -> FileReport:
+        report = FileReport(path)
+        try:
+            parsed = model.parse(text, self.build_args)
+        except model.DockerfileSyntaxError as exc:
+            report.problems.append(f"{exc.message} (line {exc.line})")
+            report.fatal = True
+            return report
+        if not parsed.tree.instructions:
+            report.problems.append("no instructions (empty Dockerfile)")
+            report.fatal = True
+            return report
+        for problem in parsed.problems:
+            report.problems.append(f"{problem.message} (line {problem.line})")
+        context = CheckContext(dockerfile=parsed, path=path, today=self.today, options=self.options)
+        quiet = suppressions(parsed)
+        occurrences: dict[tuple[str, str], int] = {}
+        for rule in self.rules:
+            try:
+                hits = list(rule.check(context))
+            except Exception as exc:  # noqa: BLE001 - a faulty rule must not hide the others
+                report.problems.append(
+                    f"rule {rule.id} ({rule.name}) from plugin {rule.plugin!r} crashed: "
+                    f"{type(exc).__name__}: {exc}"
+                )
+                continue
+            for hit in hits:
+                span = hit.span
+                if quiet.covers(rule.id, rule.name, span.line):
+                    continue
+                anchor = " ".join(hit.instruction.raw.line_text.split())
+                key = (rule.id, anchor)
+                occurrence = occurrences.get(key, 0)
+                occurrences[key] = occurrence + 1
+                severity = self.severity.get(rule.id) or hit.severity or rule.meta.severity
+                report.findings.append(
+                    Finding(
+                        path=path,
+                        rule_id=rule.id,
+                        rule_name=rule.name,
+                        severity=severity,
+                        message=hit.message,
+                        span=span,
+                        help_uri=rule.meta.help_uri,
+                        fix=hit.fix,
+                        anchor=anchor,
+                        occurrence=occurrence,
+                    )
+                )
+        report.findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))
+        return report

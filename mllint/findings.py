@@ -1,0 +1,36 @@
+"""A finding: one rule hit, located in one file, ready for any reporter."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from mllint.rule import Severity, Span
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    path: str
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    message: str
+    span: Span
+    help_uri: str
+    fix: str | None = None
+    anchor: str = ""  # normalised instruction text, for fingerprints that survive line moves
+    occurrence: int = 0  # how many earlier findings share rule + anchor
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across unrelated edits: rule + instruction text + occurrence, not the line."""
+        digest = hashlib.sha256(f"{self.rule_id}\0{self.anchor}\0{self.occurrence}".encode()).hexdigest()
+        return digest[:32]

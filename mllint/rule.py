@@ -1,0 +1,127 @@
+"""What a rule is: catalogue metadata plus a pure check function.
+
+Built-in rules and third-party plugin rules are the same type, so the engine,
+the reporters and ``mllint rules`` treat them alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mllint.context import CheckContext
+    from mllint.dockerfile import Instruction
+
+PROJECT_URL = "https://github.com/mllint-docker/mllint"
+DOCS_BASE = f"{PROJECT_URL}/blob/main/docs/rules/"
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """A rule's catalogue entry (``rules/catalogue/<ID>.yaml`` for built-ins)."""
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    rationale: str = ""
+    bad: tuple[str, ...] = ()
+    good: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    help_uri: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], help_uri: str = "") -> "RuleMeta":
+        """Build from the catalogue YAML shape; plugin authors may use it too."""
+        missing = [k for k in ("id", "name", "severity", "summary") if not data.get(k)]
+        if missing:
+            raise ValueError(f"rule entry lacks {', '.join(missing)}")
+        examples = data.get("examples") or {}
+        return cls(
+            id=str(data["id"]),
+            name=str(data["name"]),
+            severity=Severity.parse(str(data["severity"])),
+            summary=str(data["summary"]).strip(),
+            rationale=str(data.get("rationale") or "").strip(),
+            bad=tuple(str(x) for x in examples.get("bad") or ()),
+            good=tuple(str(x) for x in examples.get("good") or ()),
+            references=tuple(str(x) for x in data.get("references") or ()),
+            tags=tuple(str(x) for x in data.get("tags") or ()),
+            help_uri=str(data.get("help_uri") or help_uri),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def of(cls, instruction: "Instruction") -> "Span":
+        return cls(instruction.start_line, instruction.start_col, instruction.end_line, instruction.end_col)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a check reports; the engine adds the rule, the path and the severity."""
+
+    message: str
+    instruction: "Instruction"
+    line: int | None = None  # a line inside the instruction, when more precise
+    column: int | None = None
+    severity: Severity | None = None  # overrides the rule's default for this hit
+    fix: str | None = None
+
+    @property
+    def span(self) -> Span:
+        whole = Span.of(self.instruction)
+        if self.line is None:
+            return whole
+        return Span(self.line, self.column or 1, self.line, self._line_end(self.line))
+
+    def _line_end(self, line: int) -> int:
+        stage = self.instruction.stage
+        lines = stage.dockerfile.tree.lines if stage else None
+        if lines and 0 < line <= len(lines):
+            return len(lines[line - 1]) + 1
+        return (self.column or 1) + 1
+
+
+Check = Callable[["CheckContext"], Iterable[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    meta: RuleMeta
+    check: Check = field(compare=False)
+    plugin: str = "mllint"
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def name(self) -> str:
+        return self.meta.name

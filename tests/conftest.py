@@ -1,0 +1,50 @@
+"""Shared test helpers: paths to fixtures and the shared corpus, and a CLI runner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+SARIF_SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
+TODAY = dt.date(2026, 11, 24)  # pinned: date-dependent rules must not drift with the calendar
+
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not checked out beside the repository")
+
+
+def run_cli(*args: str, input: str | bytes | None = None, cwd: Path | str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m mllint`` as a user would, in a subprocess."""
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    data = input.encode() if isinstance(input, str) else input
+    return subprocess.run(
+        [sys.executable, "-m", "mllint", *args],
+        input=data,
+        capture_output=True,
+        cwd=cwd or ROOT,
+        env=full_env,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def lint():
+    """Lint Dockerfile text in-process; returns the findings."""
+    from mllint.engine import Linter
+    from mllint.plugins import collect_rules, plugin_manager
+
+    rules = collect_rules(plugin_manager(entry_points=False))
+
+    def _lint(text: str, select=(), ignore=(), today=TODAY, build_args=None):
+        linter = Linter(rules, select=select, ignore=ignore, today=today, build_args=build_args)
+        return linter.lint_text(text, "Dockerfile")
+
+    return _lint
