@@ -209,6 +209,7 @@ class _Builder:
         self.stage: Stage | None = None
         self.scope: dict[str, str | None] = {}
         self.frozen: Mapping[str, str | None] = _EMPTY
+        self.before_from_reported = False
 
     def build(self) -> Dockerfile:
         for raw in self.df.tree.instructions:
@@ -234,7 +235,8 @@ class _Builder:
                 for name, value in self.arg_pairs(raw):
                     self.df.global_args[name] = value
                     self.set_var(name, value)
-            elif keyword in syntax.KNOWN_KEYWORDS:
+            elif keyword in syntax.KNOWN_KEYWORDS and not self.before_from_reported:
+                self.before_from_reported = True  # docker build stops at the first one
                 self.df.problems.append(
                     Problem(raw.start_line, f"{keyword} before the first FROM (only ARG may come first)")
                 )

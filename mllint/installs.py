@@ -1052,6 +1052,9 @@ def _package_file(filename: str) -> tuple[str | None, str | None]:
             if stem.endswith(arch):
                 stem = stem[: -len(arch)]
                 break
+        parts = stem.rsplit("-", 2)  # an rpm file name is always name-version-release
+        if len(parts) == 3 and parts[0]:
+            return parts[0].lower(), parts[1] + "-" + parts[2]
         return _yum_parts(stem)
     return None, None
 

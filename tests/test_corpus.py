@@ -1,0 +1,38 @@
+"""mllint runs over every file of the shared corpus without a crash."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import CORPUS, needs_shared, run_cli
+
+
+def corpus_files():
+    if not CORPUS.is_dir():
+        return []
+    skip = {"MANIFEST.tsv", "README.md", "result"}
+    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name not in skip)
+
+
+@needs_shared
+def test_whole_corpus_in_one_invocation():
+    files = corpus_files()
+    assert len(files) > 200
+    result = run_cli("--format", "json", *map(str, files))
+    stderr = result.stderr.decode()
+    assert "Traceback" not in stderr
+    assert result.returncode in (0, 1, 2)
+    data = json.loads(result.stdout)
+    assert data["summary"]["files"] == len(files)
+    # real-world files all parse; only BuildKit's parser test inputs may be incomplete Dockerfiles
+    for error in data["errors"]:
+        assert "/parser-edge/" in error["path"], error
+
+
+@needs_shared
+def test_each_corpus_file_in_process(lint):
+    for path in corpus_files():
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        report = lint(text)
+        for problem in report.problems:
+            assert "crashed" not in problem, (path, problem)

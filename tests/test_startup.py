@@ -1,0 +1,29 @@
+"""Start-up stays lean: a text-format run imports no SARIF or YAML machinery."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import FIXTURES, ROOT
+
+PROBE = """
+import sys
+from mllint.cli import main
+try:
+    main([{path!r}, "--no-color"])
+except SystemExit:
+    pass
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sarif_om", "ruamel", "jsonschema", "attr"))
+print("HEAVY:" + ",".join(heavy))
+"""
+
+
+def test_text_run_imports_no_sarif_or_yaml():
+    fixture = FIXTURES / "examples" / "cuda-base" / "Dockerfile"
+    # warm the knowledge snapshot so this run measures the steady state
+    subprocess.run([sys.executable, "-m", "mllint", str(fixture)], capture_output=True, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-c", PROBE.format(path=str(fixture))],
+                            capture_output=True, text=True, cwd=ROOT)
+    line = [l for l in result.stdout.splitlines() if l.startswith("HEAVY:")]
+    assert line == ["HEAVY:"], result.stdout + result.stderr
