@@ -78,6 +78,7 @@ class Instruction:
     env: Mapping[str, str | None]  # variables in force *before* this instruction
     commands: list[RunCommand] = field(default_factory=list)
     installs: list[Install] = field(default_factory=list)
+    assigned: dict[str, str | None] = field(default_factory=dict)  # what an ENV or ARG sets
 
     keyword = property(lambda self: self.raw.keyword)
     value = property(lambda self: self.raw.value)
@@ -174,6 +175,7 @@ class Dockerfile:
     stages: list[Stage] = field(default_factory=list)
     global_args: dict[str, str | None] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)  # derived data cached per file (e.g. stage environments)
 
     @property
     def escape(self) -> str:
@@ -235,6 +237,7 @@ class _Builder:
                 for name, value in self.arg_pairs(raw):
                     self.df.global_args[name] = value
                     self.set_var(name, value)
+                    instruction.assigned[name] = value
             elif keyword in syntax.KNOWN_KEYWORDS and not self.before_from_reported:
                 self.before_from_reported = True  # docker build stops at the first one
                 self.df.problems.append(
@@ -247,11 +250,13 @@ class _Builder:
                 if value is None and name in self.df.global_args:
                     value = self.df.global_args[name]
                 self.set_var(name, value)
+                instruction.assigned[name] = value
         elif keyword == "ENV":
             for name, value in self.key_values(raw, "ENV"):
                 resolved = expand(value, self.frozen, escape=self.df.escape)
                 self.set_var(name, resolved.text if resolved.resolved else None)
                 self.stage.env[name] = self.scope[name]
+                instruction.assigned[name] = self.scope[name]
         elif keyword == "LABEL":
             self.key_values(raw, "LABEL")
         elif keyword == "RUN":

@@ -250,7 +250,12 @@ class _Lexer:
                 continue
             line_blank = False
             nxt = s[i + 1] if i + 1 < n else ""
-            if c in "<>" or (c == "&" and nxt == ">"):
+            if c in "<>" and nxt == "(":
+                # Process substitution <(...) / >(...): one opaque word, e.g. `pip install -r <(...)`.
+                end = self._nested(i + 2, "paren")
+                toks.append((_WORD, i, end, s[i:end]))
+                i = end
+            elif c in "<>" or (c == "&" and nxt == ">"):
                 i = self._redirect(i, i)
             elif c == "&":
                 op = "&&" if nxt == "&" else "&"
@@ -447,6 +452,11 @@ def _wrap_simple(argv: list[str]) -> _Wrap | None:
     return (2 if len(argv) > 1 and argv[1] == "--" else 1), [], []
 
 
+def _wrap_user(argv: list[str]) -> _Wrap | None:
+    """``gosu USER CMD`` / ``su-exec USER CMD``."""
+    return (2, [], []) if len(argv) > 2 else None
+
+
 def _wrap_time(argv: list[str]) -> _Wrap | None:
     return _short_opts(argv, 1, "of", frozenset({"--output", "--format"})), [], []
 
@@ -521,6 +531,8 @@ _WRAPPERS = {
     "xargs": _wrap_xargs,
     "stdbuf": _wrap_stdbuf,
     "timeout": _wrap_timeout,
+    "gosu": _wrap_user,
+    "su-exec": _wrap_user,
     "conda": _wrap_conda_run,
     "mamba": _wrap_conda_run,
     "micromamba": _wrap_conda_run,
@@ -558,6 +570,17 @@ def _shell_body(argv: list[str]) -> int:
             continue
         break
     return j if has_c and j < len(argv) else -1
+
+
+_SU = frozenset({"su", "runuser"})
+
+
+def _su_body(argv: list[str]) -> int:
+    """Index of the command string of ``su [-] [USER] -c CMD`` / ``runuser -u U -c CMD``, or -1."""
+    for j in range(1, len(argv) - 1):
+        if argv[j] in ("-c", "--command"):
+            return j + 1
+    return -1
 
 
 # --------------------------------------------------------------------------- builder
@@ -609,7 +632,7 @@ class _Builder:
             text = self.script[start:end]
         if argv and self.depth < _MAX_DEPTH:
             name = _basename(argv[0])
-            body_at = _shell_body(argv) if name in _SHELLS else -1
+            body_at = _shell_body(argv) if name in _SHELLS else _su_body(argv) if name in _SU else -1
             if body_at >= 0:
                 self._recurse(argv[body_at], pos[body_at], start, "sh -c", assigns, shell_words)
                 return
@@ -623,7 +646,7 @@ class _Builder:
 
     def _recurse(self, body: str, pos: tuple[str, int, int], start: int, via: str,
                  assigns: list[tuple[str, str]], shell_words: bool) -> None:
-        raw, wstart, wend = pos
+        _, wstart, wend = pos
         inner = _split(body, heredoc=True, via=self.via or via, depth=self.depth + 1,
                        inherited=tuple(assigns))
         # Map inner offsets back into our script when the body is the literal source text.
@@ -768,7 +791,8 @@ def split_script(script: str, *, heredoc: bool = False) -> list[SimpleCommand]:
     ``heredoc=False`` (shell-form RUN) a newline separates commands too, except one ending a comment
     or blank line: Docker drops those lines from continued instructions.
 
-    Commands found inside ``sh -c``/``bash -c``/``eval`` bodies carry ``via="sh -c"`` (``"eval"``),
+    Commands found inside ``sh -c``/``bash -lc``/``su -c`` bodies carry ``via="sh -c"`` (``"eval"``
+    for ``eval``),
     inherit the outer assignments, keep their own ``text``, and get offsets into ``script`` when the
     body word is plain or simply quoted (otherwise the offset of the body word).
     """

@@ -273,6 +273,18 @@ def test_sh_c_inherits_outer_assignments():
     assert cmd.assignments == (("PIP_NO_CACHE_DIR", "1"), ("A", "2"))
 
 
+def test_su_c_and_gosu():
+    (cmd,) = split_script("su - app -c 'pip install --user x'")
+    assert cmd.argv == ("pip", "install", "--user", "x") and cmd.via == "sh -c"
+    assert argvs("gosu app pip install x") == [("pip", "install", "x")]
+
+
+def test_process_substitution_is_one_word():
+    assert argvs("pip install -r <(curl -s https://h/r.txt | grep -v torch) && echo ok") == [
+        ("pip", "install", "-r", "<(curl -s https://h/r.txt | grep -v torch)"), ("echo", "ok"),
+    ]
+
+
 def test_shell_without_c_is_a_plain_command():
     assert argvs("bash install.sh") == [("bash", "install.sh")]
 

@@ -1,16 +1,26 @@
-"""The built-in rule set, registered through the public plugin hook."""
+"""The built-in rule set, registered through the public plugin hook.
+
+Each module in ``mllint.checks`` declares ``RULES = {"<id>": check_function}``;
+the catalogue entry ``rules/catalogue/<id>.yaml`` supplies the metadata.
+"""
 
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
 
+import mllint.checks as checks_package
 from mllint.plugins import hookimpl
 
-# rule id -> "module:function"; modules are imported only when the rules are listed.
-CHECKS = {
-    "ML001": "mllint.checks.images:floating_image_tag",
-    "ML003": "mllint.checks.pip_cache:pip_cache_not_disabled",
-}
+
+def _check_functions() -> dict:
+    found = {}
+    for info in pkgutil.iter_modules(checks_package.__path__):
+        if info.name in ("builtin",) or info.name.startswith("_"):
+            continue
+        module = import_module(f"mllint.checks.{info.name}")
+        found.update(getattr(module, "RULES", {}))
+    return found
 
 
 @hookimpl
@@ -20,9 +30,8 @@ def mllint_rules():
 
     catalogue = knowledge.catalogue()
     rules = []
-    for rule_id, target in CHECKS.items():
-        module_name, _, func = target.partition(":")
+    for rule_id, check in sorted(_check_functions().items()):
         entry = catalogue[rule_id]
         meta = RuleMeta.from_mapping(entry, help_uri=f"{DOCS_BASE}{rule_id}-{entry['name']}.md")
-        rules.append(Rule(meta, getattr(import_module(module_name), func)))
+        rules.append(Rule(meta, check))
     return rules

@@ -60,3 +60,6 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
                 severity=Severity.INFO if tag != "latest" and known.get(tag) else None,
                 fix="pin a versioned tag or digest",
             )
+
+
+RULES = {"ML001": floating_image_tag}

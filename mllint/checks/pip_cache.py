@@ -112,3 +112,6 @@ def pip_cache_not_disabled(ctx: CheckContext) -> Iterator[Hit]:
                 column=install.column,
                 fix=f"add {flag} or RUN {mount}",
             )
+
+
+RULES = {"ML003": pip_cache_not_disabled}

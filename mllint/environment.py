@@ -1,0 +1,284 @@
+"""What a build stage contains: CUDA, its flavour, cuDNN, OS, Python, preinstalled frameworks.
+
+Facts start from the base image reference (decoded with the knowledge base,
+through ``FROM <earlier stage>`` chains) and are then updated by what the
+stage's instructions do: ``ENV CUDA_VERSION``, ``apt-get install python3``,
+``cuda-toolkit-*``, ``libcudnn*``. Every fact says where it came from and
+whether the knowledge behind it is verified, so a rule can word its message
+and cap its severity accordingly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mllint import knowledge
+from mllint.dockerfile import Instruction, Stage
+from mllint.images import ImageRef
+
+__all__ = ["Fact", "Environment", "environment", "image_environment"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    value: Any
+    source: str  # where it came from, for messages: "the tag 11.8.0-base-ubuntu20.04"
+    verified: bool = True
+
+
+@dataclass(slots=True)
+class Environment:
+    image: ImageRef | None = None
+    kind: str = "unknown"  # cuda | pytorch | tensorflow | ngc | python | os | unknown
+    cuda: Fact | None = None  # CUDA toolkit version in the image, "11.8.0" / "12.1"
+    flavour: str | None = None  # base | runtime | devel (nvidia/cuda and pytorch/pytorch)
+    cudnn: Fact | None = None  # True/False, or a major version string "8"
+    math_libs: Fact | None = None
+    nvcc: Fact | None = None
+    os: tuple[str, str] | None = None  # ("ubuntu", "20.04")
+    python: Fact | None = None  # the python3 the stage's pip runs with, "3.8"
+    frameworks: dict[str, Fact] = field(default_factory=dict)  # preinstalled by the image: torch -> 2.5.1
+    gpu: bool = False  # built for GPUs (CUDA image, -gpu tag, NGC)
+
+    @property
+    def cuda_major(self) -> str | None:
+        return str(self.cuda.value).split(".")[0] if self.cuda else None
+
+    def describe_image(self) -> str:
+        return self.image.reference if self.image else "the base image"
+
+
+# ---------------------------------------------------------------------------
+# Decoding base images
+# ---------------------------------------------------------------------------
+
+def _images() -> dict:
+    return knowledge.table("images")
+
+
+def _os_python3(distro: str, version_or_codename: str) -> str | None:
+    for row in _images().get("os_python3") or ():
+        if row.get("distro") == distro and version_or_codename in (row.get("version"), row.get("codename")):
+            return row.get("python3")
+    return None
+
+
+def _os_release(distro: str, version_or_codename: str) -> tuple[str, str] | None:
+    for row in _images().get("os_python3") or ():
+        if row.get("distro") == distro and version_or_codename in (row.get("version"), row.get("codename")):
+            return distro, str(row["version"])
+    return None
+
+
+def _is_unverified(row: dict, key: str) -> bool:
+    flag = row.get("unverified")
+    return flag is True or (isinstance(flag, list) and key in flag)
+
+
+def _decode_nvidia_cuda(env: Environment, tag: str) -> None:
+    table = _images().get("nvidia_cuda") or {}
+    match = re.match(table["tag_grammar"]["regex"], tag)
+    env.kind, env.gpu = "cuda", True
+    if not match:
+        return
+    source = f"the tag {tag}"
+    env.cuda = Fact(match.group("cuda"), source)
+    env.flavour = match.group("flavour")
+    parts = (table.get("flavours") or {}).get(env.flavour) or {}
+    cudnn = match.group("cudnn")
+    env.cudnn = Fact(cudnn[5:] or True, source) if cudnn else Fact(False, source)
+    env.math_libs = Fact(bool(parts.get("math_libs")), f"the {env.flavour} flavour")
+    env.nvcc = Fact(bool(parts.get("nvcc")), f"the {env.flavour} flavour")
+    os_match = re.match(r"([a-z]+)(\d+(?:\.\d+)?)$", match.group("os"))
+    if os_match:
+        env.os = (os_match.group(1), os_match.group(2))
+
+
+def _decode_pytorch(env: Environment, tag: str) -> None:
+    table = _images().get("pytorch_pytorch") or {}
+    grammar = table.get("tag_grammar") or {}
+    env.kind = "pytorch"
+    unverified = table.get("unverified") or []
+    if table.get("python_in_image"):
+        env.python = Fact(str(table["python_in_image"]), "the pytorch/pytorch image build default",
+                          verified="python_in_image" not in unverified)
+    match = re.match(grammar.get("gpu_regex", "$^"), tag)
+    if match:
+        source = f"the tag {tag}"
+        env.gpu = True
+        env.cuda = Fact(match.group("cuda"), source)
+        env.cudnn = Fact(match.group("cudnn"), source)
+        env.flavour = match.group("flavour")
+        env.math_libs = Fact(True, source)
+        env.nvcc = Fact(env.flavour == "devel", f"the {env.flavour} flavour",
+                        verified="devel_has_nvcc" not in unverified)
+        env.frameworks["torch"] = Fact(match.group("torch"), source)
+        return
+    match = re.match(grammar.get("cpu_regex", "$^"), tag)
+    if match:
+        env.frameworks["torch"] = Fact(match.group("torch"), f"the tag {tag}")
+    else:
+        env.frameworks["torch"] = Fact(None, f"the tag {tag}")
+
+
+def _tf_release(version: str) -> dict | None:
+    releases = (knowledge.table("frameworks").get("tensorflow") or {}).get("releases") or {}
+    minor = ".".join(version.split(".")[:2])
+    for key, row in releases.items():
+        if ".".join(key.split(".")[:2]) == minor:
+            return row
+    return None
+
+
+def _decode_tensorflow(env: Environment, tag: str) -> None:
+    table = _images().get("tensorflow_tensorflow") or {}
+    env.kind = "tensorflow"
+    match = re.match((table.get("tag_grammar") or {}).get("regex", "$^"), tag)
+    if not match:
+        env.frameworks["tensorflow"] = Fact(None, f"the tag {tag}")
+        return
+    base = match.group("base")
+    version = base if base[0].isdigit() else None
+    env.frameworks["tensorflow"] = Fact(version, f"the tag {tag}")
+    if match.group("gpu"):
+        env.gpu = True
+        env.cudnn = Fact(True, "the TensorFlow GPU image installs cuDNN")
+        if version and (row := _tf_release(version)):
+            # The tag does not name its CUDA; the tested build of that release is the expectation.
+            env.cuda = Fact(str(row["cuda"]), f"TensorFlow {version}'s tested build", verified=False)
+
+
+def _decode_ngc(env: Environment, image: ImageRef) -> None:
+    ngc = _images().get("ngc") or {}
+    env.kind, env.gpu = "ngc", True
+    framework = None
+    for row in ngc.get("framework_repositories") or ():
+        if row.get("repository") == image.name:
+            framework = row.get("framework")
+    if not framework:
+        return
+    env.frameworks[framework] = Fact(None, f"the NGC image {image.reference}")
+    if framework != "torch" or not image.tag:
+        return
+    table = ngc.get("pytorch") or {}
+    match = re.match(table.get("tag_regex", "$^"), image.tag)
+    row = ((table.get("releases") or {}).get(match.group("release")) if match else None) or {}
+    source = f"NGC PyTorch {match.group('release')} release notes" if match else ""
+    if row.get("pytorch"):
+        env.frameworks["torch"] = Fact(row["pytorch"], source, not _is_unverified(row, "pytorch"))
+    if row.get("cuda"):
+        env.cuda = Fact(str(row["cuda"]), source, not _is_unverified(row, "cuda"))
+    if row.get("python"):
+        env.python = Fact(".".join(str(row["python"]).split(".")[:2]), source, not _is_unverified(row, "python"))
+
+
+def _decode_python(env: Environment, tag: str | None) -> None:
+    env.kind = "python"
+    grammar = ((_images().get("python") or {}).get("tag_grammar") or {})
+    match = re.match(grammar.get("regex", "$^"), tag or "latest")
+    if not match:
+        return
+    version = match.group("python")
+    if version and version.count(".") >= 1:
+        env.python = Fact(".".join(version.split(".")[:2]), f"the tag python:{tag}")
+    codename = match.group("os")
+    if codename:
+        env.os = _os_release("debian", codename) or env.os
+
+
+def image_environment(image: ImageRef | None) -> Environment:
+    """Facts about a base image, from its reference alone."""
+    env = Environment(image=image)
+    if image is None:
+        return env
+    name, tag = image.name, image.tag or ""
+    cuda_repos = (_images().get("nvidia_cuda") or {}).get("repositories") or ()
+    if name in cuda_repos:
+        _decode_nvidia_cuda(env, tag)
+    elif name == (_images().get("pytorch_pytorch") or {}).get("repository"):
+        _decode_pytorch(env, tag)
+    elif name == (_images().get("tensorflow_tensorflow") or {}).get("repository"):
+        _decode_tensorflow(env, tag)
+    elif image.registry == "nvcr.io" and image.repository.startswith("nvidia/"):
+        _decode_ngc(env, image)
+    elif name == "docker.io/library/python":
+        _decode_python(env, image.tag)
+    elif name in ("docker.io/library/ubuntu", "docker.io/library/debian"):
+        env.kind = "os"
+        distro = image.repository.split("/")[-1]
+        release = (tag or "").split("-")[0]
+        env.os = _os_release(distro, release)
+    return env
+
+
+# ---------------------------------------------------------------------------
+# Updates from instructions
+# ---------------------------------------------------------------------------
+
+_APT_PYTHON = re.compile(r"^python(3(?:\.\d+)?)(?:-dev|-venv|-pip|-full|-minimal)?$")
+_CUDA_TOOLKIT = re.compile(r"^cuda-(?:toolkit|nvcc|compiler)-(\d+)[-.](\d+)$")
+_CUDA_LIBS = re.compile(r"^(?:cuda-libraries(?:-dev)?-\d+[-.]\d+|libcublas.*)$")
+_CUDNN = re.compile(r"^(?:libcudnn(\d+)(?:-dev)?(?:-cuda-\d+)?|cudnn(\d*)(?:-cuda-\d+)?)$")
+
+
+def _apply_instruction(env: Environment, instruction: Instruction) -> None:
+    if instruction.keyword == "ENV":
+        value = instruction.assigned.get("CUDA_VERSION")
+        if value and env.cuda is None and re.match(r"^\d+\.\d+(\.\d+)?$", value):
+            env.cuda = Fact(value, "ENV CUDA_VERSION")
+            env.gpu = True
+        return
+    for install in instruction.installs:
+        if install.manager not in ("apt", "yum") or install.action != "install":
+            continue
+        for requirement in install.requirements:
+            name = (requirement.name or "").lower()
+            python = _APT_PYTHON.match(name)
+            if python:
+                version = python.group(1)
+                if version == "3" and env.os:
+                    version = _os_python3(*env.os) or ""
+                if version and "." in version and (env.python is None or env.kind != "python"):
+                    source = f"`{install.tool} install {name}`" + (f" on {env.os[0]} {env.os[1]}" if env.os else "")
+                    if env.python is None or python.group(1) == "3":
+                        env.python = Fact(version, source)
+                continue
+            toolkit = _CUDA_TOOLKIT.match(name)
+            if toolkit:
+                env.nvcc = Fact(True, f"`{install.tool} install {name}`")
+                if env.cuda is None:
+                    env.cuda = Fact(f"{toolkit.group(1)}.{toolkit.group(2)}", f"`{install.tool} install {name}`")
+                env.math_libs = Fact(True, f"`{install.tool} install {name}`")
+                env.gpu = True
+            elif _CUDA_LIBS.match(name):
+                env.math_libs = Fact(True, f"`{install.tool} install {name}`")
+            elif cudnn := _CUDNN.match(name):
+                env.cudnn = Fact(cudnn.group(1) or cudnn.group(2) or True, f"`{install.tool} install {name}`")
+
+
+def _cache(stage: Stage) -> dict:
+    return stage.dockerfile.facts.setdefault("environment", {})
+
+
+def environment(stage: Stage, before: Instruction | None = None) -> Environment:
+    """The stage's environment after its instructions (or just before ``before``)."""
+    key = (stage.index, id(before) if before is not None else None)
+    cache = _cache(stage)
+    if key in cache:
+        return cache[key]
+    if stage.parent is not None and stage.parent is not stage:
+        env = _copy(environment(stage.parent))
+    else:
+        env = image_environment(stage.image)
+    for instruction in stage.instructions:
+        if instruction is before:
+            break
+        _apply_instruction(env, instruction)
+    cache[key] = env
+    return env
+
+
+def _copy(env: Environment) -> Environment:
+    return replace(env, frameworks=dict(env.frameworks))

@@ -1,0 +1,250 @@
+"""Which CUDA an installed package targets, and whether it brings its own CUDA libraries.
+
+The answer comes from the install record (index URL, ``+cuXYZ`` local
+version, package name, extras, uv's ``--torch-backend``, conda's
+``pytorch-cuda``) and the knowledge base (the CUDA a pinned tensorflow or
+onnxruntime-gpu release was built for, the CUDA bundled by torch's PyPI
+wheel). Rules about CUDA mismatches, CPU-only wheels and missing CUDA
+components all read this one answer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from mllint import knowledge
+from mllint.dockerfile import Install
+from mllint.installs import Requirement
+
+TORCH_FAMILY = frozenset({"torch", "torchvision", "torchaudio"})
+_INDEX_CUDA = re.compile(r"download\.pytorch\.org/whl/(?:nightly/|test/)?(cu(\d+)|cpu|rocm[\d.]+)(?:/|$)")
+_LOCAL_CUDA = re.compile(r"^cu(\d{2,3})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one requirement means for CUDA."""
+
+    requirement: Requirement
+    package: str
+    cuda: str | None  # "11.8", or a major alone ("12") when only that is known
+    cpu_only: bool  # a CPU-only build
+    bundles: bool | None  # brings its own CUDA libraries via wheels (None: unknown)
+    needs: tuple[str, ...]  # components it needs from the image when it does not bundle them
+    evidence: str  # for messages: "the index https://download.pytorch.org/whl/cu118"
+    verified: bool = True
+    cudnn: str | None = None  # cuDNN major/minor it was built with, when known
+
+    @property
+    def major(self) -> str | None:
+        return self.cuda.split(".")[0] if self.cuda else None
+
+
+def _cu(digits: str) -> str:
+    """cu118 -> 11.8, cu121 -> 12.1, cu92 -> 9.2."""
+    return f"{digits[:-1]}.{digits[-1]}"
+
+
+def _version(requirement: Requirement) -> Version | None:
+    text = requirement.exact_version
+    if not text:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _minor(version: Version) -> str:
+    return f"{version.major}.{version.minor}"
+
+
+def _frameworks() -> dict:
+    return knowledge.table("frameworks")
+
+
+def _unverified(row: dict, key: str) -> bool:
+    flag = row.get("unverified")
+    return flag is True or (isinstance(flag, list) and key in flag)
+
+
+def _torch_target(install: Install, requirement: Requirement) -> Target | None:
+    name = requirement.name or ""
+    local = requirement.local_version or ""
+    if local == "cpu":
+        return Target(requirement, name, None, True, False, (), f"the local version +cpu of {requirement.raw}")
+    if match := _LOCAL_CUDA.match(local):
+        return Target(requirement, name, _cu(match.group(1)), False, True, (),
+                      f"the local version +{local} of {requirement.raw}")
+    if install.torch_backend:
+        backend = install.torch_backend
+        if backend == "cpu":
+            return Target(requirement, name, None, True, False, (), "--torch-backend=cpu")
+        if match := _LOCAL_CUDA.match(backend):
+            return Target(requirement, name, _cu(match.group(1)), False, True, (), f"--torch-backend={backend}")
+    for url in ([install.index_url] if install.index_url else []) + list(install.extra_index_urls) + list(install.find_links):
+        match = _INDEX_CUDA.search(url or "")
+        if not match:
+            continue
+        if match.group(1) == "cpu":
+            return Target(requirement, name, None, True, False, (), f"the index {url}")
+        if match.group(2):
+            return Target(requirement, name, _cu(match.group(2)), False, True, (), f"the index {url}")
+    if name != "torch" or install.manager != "pip" and install.manager != "uv":
+        return None
+    version = _version(requirement)
+    if version is None:
+        return None
+    row = ((_frameworks().get("torch") or {}).get("releases") or {}).get(_minor(version)) or {}
+    if not row.get("pypi_cuda"):
+        return None
+    return Target(requirement, name, str(row["pypi_cuda"]), False, True, (),
+                  f"torch {version}'s default PyPI wheel", verified=not _unverified(row, "pypi_cuda"))
+
+
+def _tensorflow_target(requirement: Requirement) -> Target | None:
+    name = requirement.name
+    if name == "tensorflow-cpu":
+        return Target(requirement, name, None, True, False, (), "the tensorflow-cpu package")
+    version = _version(requirement)
+    if version is None:
+        return None
+    tf = _frameworks().get("tensorflow") or {}
+    if "and-cuda" in requirement.extras:
+        for row in (tf.get("and_cuda") or {}).get("cuda_major_by_version") or ():
+            spec = str(row["tf"])
+            spec = spec if spec[0] in "<>=!~" else f"=={spec}.*"
+            try:
+                if version in SpecifierSet(spec):
+                    return Target(requirement, name, str(row["cuda_major"]), False, True, (),
+                                  f"tensorflow[and-cuda]=={version}'s pip CUDA packages")
+            except InvalidSpecifier:
+                continue
+        return None
+    for key, row in (tf.get("releases") or {}).items():
+        if ".".join(key.split(".")[:2]) == _minor(version):
+            return Target(requirement, name, str(row["cuda"]), False, False, ("cudart", "cudnn"),
+                          f"tensorflow {version}'s tested build configuration", cudnn=str(row.get("cudnn") or "") or None)
+    return None
+
+
+def _jax_target(requirement: Requirement) -> Target | None:
+    extras = ((_frameworks().get("jax") or {}).get("extras")) or {}
+    for extra in requirement.extras:
+        row = extras.get(extra) or extras.get(extra.replace("_", "-"))
+        if row and row.get("cuda_major"):
+            bundles = bool(row.get("bundles_cuda"))
+            needs = () if bundles else ("cudart", "cudnn", "nccl")
+            return Target(requirement, "jax", str(row["cuda_major"]), False, bundles, needs,
+                          f"the jax[{extra}] extra", verified=not _unverified(row, "cuda_major"))
+    if requirement.name == "jax":
+        return Target(requirement, "jax", None, True, False, (), "jax without a CUDA extra")
+    return None
+
+
+def _cupy_target(requirement: Requirement) -> Target | None:
+    table = _frameworks().get("cupy") or {}
+    name = requirement.name or ""
+    row = (table.get("packages") or {}).get(name)
+    if row and row.get("cuda_major"):
+        bundles = "ctk" in requirement.extras
+        return Target(requirement, name, str(row["cuda_major"]), False, bundles,
+                      () if bundles else ("cudart", "math_libs"), f"the package name {name}")
+    minor = ((table.get("per_minor_packages") or {}).get("known") or {}).get(name)
+    if minor:
+        return Target(requirement, name, str(minor), False, False, ("cudart", "math_libs"), f"the package name {name}")
+    return None
+
+
+def _onnxruntime_target(requirement: Requirement) -> Target | None:
+    version = _version(requirement)
+    if version is None:
+        return None
+    for row in ((_frameworks().get("onnxruntime_gpu") or {}).get("versions")) or ():
+        spec = str(row["versions"])
+        if spec[0].isdigit():
+            low, _, high = spec.partition("-")
+            spec = f">={low},<{_next_minor(high or low)}"
+        try:
+            if version in SpecifierSet(spec):
+                cuda = str(row["cuda"])
+                cuda = row["cuda_major"] if cuda.endswith(".x") else cuda
+                return Target(requirement, "onnxruntime-gpu", str(cuda), False, False, ("cudart", "math_libs", "cudnn"),
+                              f"onnxruntime-gpu {version}'s PyPI build", cudnn=str(row.get("cudnn_major") or "") or None)
+        except InvalidSpecifier:
+            continue
+    return None
+
+
+def _next_minor(text: str) -> str:
+    major, _, minor = text.partition(".")
+    return f"{major}.{int(minor or 0) + 1}"
+
+
+def _nvidia_pip_target(requirement: Requirement) -> Target | None:
+    name = requirement.name or ""
+    match = re.match(r"^nvidia-[a-z0-9-]+?-cu(1\d)$", name)
+    if match:
+        return Target(requirement, name, match.group(1), False, True, (), f"the package name {name}")
+    match = re.match(r"^tensorrt-cu(1\d)$", name)
+    if match:
+        return Target(requirement, name, match.group(1), False, None, (), f"the package name {name}")
+    match = re.match(r"^mxnet-cu(\d{2,3})(?:mkl)?$", name)
+    if match:
+        return Target(requirement, name, _cu(match.group(1)), False, False, ("cudart", "math_libs", "cudnn"),
+                      f"the package name {name}", verified=False)
+    return None
+
+
+def _paddle_target(install: Install, requirement: Requirement) -> Target | None:
+    regex = (_frameworks().get("paddlepaddle_gpu") or {}).get("index_cuda_regex")
+    for url in ([install.index_url] if install.index_url else []) + list(install.extra_index_urls):
+        match = re.search(regex, url or "") if regex else None
+        if match:
+            return Target(requirement, "paddlepaddle-gpu", f"{match.group('major')}.{match.group('minor')}", False,
+                          False, ("cudart", "math_libs", "cudnn"), f"the index {url}", verified=False)
+    return None
+
+
+def _conda_target(requirement: Requirement) -> Target | None:
+    if requirement.name in ("pytorch-cuda", "cudatoolkit", "cuda-version", "cuda-toolkit"):
+        version = requirement.exact_version or (requirement.specifier or "").lstrip("=")
+        if re.match(r"^\d+\.\d+", version or ""):
+            cuda = ".".join(version.split(".")[:2])
+            return Target(requirement, requirement.name, cuda, False, True, (), f"conda {requirement.raw}")
+    return None
+
+
+def target(install: Install, requirement: Requirement) -> Target | None:
+    """The CUDA meaning of one requirement of an install, or None when it has none we know."""
+    name = requirement.name or ""
+    if install.manager == "conda":
+        return _conda_target(requirement)
+    if install.manager not in ("pip", "uv"):
+        return None
+    if name in TORCH_FAMILY:
+        return _torch_target(install, requirement)
+    if name in ("tensorflow", "tensorflow-cpu"):
+        return _tensorflow_target(requirement)
+    if name == "jax" or name.startswith("jax-cuda"):
+        return _jax_target(requirement)
+    if name.startswith("cupy"):
+        return _cupy_target(requirement)
+    if name == "onnxruntime-gpu":
+        return _onnxruntime_target(requirement)
+    if name == "paddlepaddle-gpu":
+        return _paddle_target(install, requirement)
+    return _nvidia_pip_target(requirement)
+
+
+def targets(install: Install) -> list[Target]:
+    return [t for r in install.requirements if (t := target(install, r)) is not None]
+
+
+def matches_glob(name: str, globs) -> bool:
+    return any(fnmatch.fnmatchcase(name, g) for g in globs)
