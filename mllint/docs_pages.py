@@ -48,8 +48,27 @@ def page(meta: RuleMeta) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def index(rules) -> str:
+    lines = [
+        "# Rules",
+        "",
+        "Generated from `rules/catalogue/` by `python -m mllint.docs_pages`; `mllint --select`/`--ignore` and",
+        "`# mllint: ignore=` pragmas accept the id or the name.",
+        "",
+        "| id | name | default severity | summary |",
+        "| --- | --- | --- | --- |",
+    ]
+    for rule in rules:
+        meta = rule.meta
+        lines.append(f"| {meta.id} | [{meta.name}]({meta.id}-{meta.name}.md) | {meta.severity} | {meta.summary} |")
+    return "\n".join(lines) + "\n"
+
+
 def pages(rules) -> dict[str, str]:
-    return {f"{rule.id}-{rule.name}.md": page(rule.meta) for rule in rules if rule.plugin == "mllint"}
+    builtin = [rule for rule in rules if rule.plugin == "mllint"]
+    result = {f"{rule.id}-{rule.name}.md": page(rule.meta) for rule in builtin}
+    result["README.md"] = index(builtin)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from mllint.rule import Severity, Span
@@ -32,5 +31,7 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across unrelated edits: rule + instruction text + occurrence, not the line."""
+        import hashlib
+
         digest = hashlib.sha256(f"{self.rule_id}\0{self.anchor}\0{self.occurrence}".encode()).hexdigest()
         return digest[:32]

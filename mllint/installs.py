@@ -255,7 +255,7 @@ _UV = _table("""
 --index =1
 --no-index
 --find-links -f =1
---no-cache -n
+--no-cache -n --no-cache-dir
 --cache-dir =1
 --pre
 --prerelease =1

@@ -8,10 +8,9 @@ builds one on first use in the user cache, and a stale snapshot is never used.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,13 +32,15 @@ def _yaml_files(root: Path) -> list[Path]:
 
 
 def digest(root: Path) -> str:
-    h = hashlib.sha256()
+    """A content checksum of the YAML (staleness detection, not security: crc32 is cheap to import)."""
+    import zlib
+
+    crc, size = 0, 0
     for path in _yaml_files(root):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+        data = path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
+        crc = zlib.crc32(data, crc)
+        size += len(data)
+    return f"{crc:08x}{size:x}"
 
 
 def compile_tables(root: Path) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def compile_tables(root: Path) -> dict[str, Any]:
     return {"catalogue": catalogue, "knowledge": knowledge}
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "mllint"
 
@@ -78,6 +79,8 @@ def _read_snapshot(path: Path, want: str) -> dict[str, Any] | None:
 
 def write_snapshot(root: Path, target: Path) -> dict[str, Any]:
     """Compile ``root`` and write the snapshot atomically to ``target``."""
+    import tempfile
+
     data = {"digest": digest(root), **compile_tables(root)}
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".snapshot-")
@@ -91,12 +94,12 @@ def write_snapshot(root: Path, target: Path) -> dict[str, Any]:
 def load() -> dict[str, Any]:
     root = rules_dir()
     want = digest(root)
-    for candidate in (PACKAGE_DIR / SNAPSHOT_NAME, _cache_dir() / f"snapshot-{want[:16]}.json"):
+    for candidate in (PACKAGE_DIR / SNAPSHOT_NAME, cache_dir() / f"snapshot-{want[:16]}.json"):
         data = _read_snapshot(candidate, want)
         if data is not None:
             return data
     try:
-        return write_snapshot(root, _cache_dir() / f"snapshot-{want[:16]}.json")
+        return write_snapshot(root, cache_dir() / f"snapshot-{want[:16]}.json")
     except OSError:
         return {"digest": want, **compile_tables(root)}
 

@@ -37,6 +37,59 @@ class PluginError(Exception):
     """A plugin broke the contract (duplicate rule id, bad return value, import failure)."""
 
 
+def _path_signature() -> list[list]:
+    """Installing or removing a distribution changes its site directory's mtime."""
+    import os
+    import sys
+
+    signature = []
+    for entry in sys.path:
+        try:
+            signature.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            continue
+    return signature
+
+
+def installed_plugins() -> list[tuple[str, str]]:
+    """``(name, "module:attr")`` of the ``mllint`` entry points, cached between runs.
+
+    Scanning installed distributions (importlib.metadata) costs more than the
+    rest of a small lint run, so the answer is cached per ``sys.path`` state.
+    """
+    import json
+
+    from mllint.knowledge import cache_dir
+
+    path = cache_dir() / "entry-points.json"
+    signature = _path_signature()
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("signature") == signature:
+            return [tuple(item) for item in cached["entry_points"]]
+    except (OSError, ValueError, AttributeError):
+        pass
+    from importlib.metadata import entry_points
+
+    found = sorted((ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"signature": signature, "entry_points": found}), encoding="utf-8")
+    except OSError:
+        pass
+    return found
+
+
+def _load(value: str) -> Any:
+    from importlib import import_module
+
+    module_name, _, attribute = value.partition(":")
+    obj = import_module(module_name.strip())
+    for part in filter(None, attribute.strip().split(".")):
+        obj = getattr(obj, part)
+    return obj
+
+
 def plugin_manager(*, entry_points: bool = True, extra: list[Any] | None = None) -> pluggy.PluginManager:
     """A manager with the built-in rules, installed plugins and any ``extra`` plugin objects."""
     from mllint.checks import builtin
@@ -45,10 +98,13 @@ def plugin_manager(*, entry_points: bool = True, extra: list[Any] | None = None)
     manager.add_hookspecs(Specs)
     manager.register(builtin, name="mllint")
     if entry_points:
-        try:
-            manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-        except Exception as exc:  # a broken third-party package must not take the linter down
-            raise PluginError(f"could not load an mllint plugin: {exc}") from exc
+        for name, value in installed_plugins():
+            if manager.get_plugin(name) is not None:
+                continue
+            try:
+                manager.register(_load(value), name=name)
+            except Exception as exc:  # a broken third-party package must not take the linter down
+                raise PluginError(f"could not load the mllint plugin {name!r} ({value}): {exc}") from exc
     for plugin in extra or ():
         manager.register(plugin)
     return manager

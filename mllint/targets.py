@@ -19,7 +19,8 @@ from packaging.version import InvalidVersion, Version
 
 from mllint import knowledge
 from mllint.dockerfile import Install
-from mllint.installs import Requirement
+from mllint.installs import UNRESOLVED, Requirement, parse_conda_spec, parse_pip_requirement
+from mllint.variables import expand
 
 TORCH_FAMILY = frozenset({"torch", "torchvision", "torchaudio"})
 _INDEX_CUDA = re.compile(r"download\.pytorch\.org/whl/(?:nightly/|test/)?(cu(\d+)|cpu|rocm[\d.]+)(?:/|$)")
@@ -87,7 +88,8 @@ def _torch_target(install: Install, requirement: Requirement) -> Target | None:
             return Target(requirement, name, None, True, False, (), "--torch-backend=cpu")
         if match := _LOCAL_CUDA.match(backend):
             return Target(requirement, name, _cu(match.group(1)), False, True, (), f"--torch-backend={backend}")
-    for url in ([install.index_url] if install.index_url else []) + list(install.extra_index_urls) + list(install.find_links):
+    urls = _index_urls(install)
+    for url in urls:
         match = _INDEX_CUDA.search(url or "")
         if not match:
             continue
@@ -97,6 +99,8 @@ def _torch_target(install: Install, requirement: Requirement) -> Target | None:
             return Target(requirement, name, _cu(match.group(2)), False, True, (), f"the index {url}")
     if name != "torch" or install.manager != "pip" and install.manager != "uv":
         return None
+    if any(not _pypi_like(url) for url in urls):
+        return None  # another index may serve its own torch build: the PyPI default is not known to apply
     version = _version(requirement)
     if version is None:
         return None
@@ -105,6 +109,32 @@ def _torch_target(install: Install, requirement: Requirement) -> Target | None:
         return None
     return Target(requirement, name, str(row["pypi_cuda"]), False, True, (),
                   f"torch {version}'s default PyPI wheel", verified=not _unverified(row, "pypi_cuda"))
+
+
+def _index_urls(install: Install) -> list[str]:
+    """Index and find-links URLs of a pip/uv install, with PIP_*/UV_* from ENV where no option overrides them."""
+    env = install.env
+    uv = install.manager == "uv"
+
+    def from_env(*names: str) -> list[str]:
+        for name in names:
+            value = env.get(name)
+            if value:
+                return [word.partition("=")[2] if uv and "=" in word and "://" not in word.partition("=")[0]
+                        else word for word in value.split()]
+        return []
+
+    index = [install.index_url] if install.index_url else from_env(
+        *(("UV_DEFAULT_INDEX", "UV_INDEX_URL") if uv else ("PIP_INDEX_URL",)))
+    extra = list(install.extra_index_urls) or from_env(
+        *(("UV_INDEX", "UV_EXTRA_INDEX_URL") if uv else ("PIP_EXTRA_INDEX_URL",)))
+    links = list(install.find_links) or from_env("UV_FIND_LINKS" if uv else "PIP_FIND_LINKS")
+    return index + extra + links
+
+
+def _pypi_like(url: str) -> bool:
+    text = (url or "").lower()
+    return "pypi" in text or "pythonhosted.org" in text
 
 
 def _tensorflow_target(requirement: Requirement) -> Target | None:
@@ -152,13 +182,30 @@ def _cupy_target(requirement: Requirement) -> Target | None:
     name = requirement.name or ""
     row = (table.get("packages") or {}).get(name)
     if row and row.get("cuda_major"):
-        bundles = "ctk" in requirement.extras
+        bundles = "ctk" in requirement.extras and _ctk_bundles(table, name, requirement)
         return Target(requirement, name, str(row["cuda_major"]), False, bundles,
                       () if bundles else ("cudart", "math_libs"), f"the package name {name}")
     minor = ((table.get("per_minor_packages") or {}).get("known") or {}).get(name)
     if minor:
         return Target(requirement, name, str(minor), False, False, ("cudart", "math_libs"), f"the package name {name}")
     return None
+
+
+def _ctk_bundles(table: dict, name: str, requirement: Requirement) -> bool:
+    """``cupy-cuda12x[ctk]`` brings CUDA from PyPI only from CuPy v14; older releases ignore the extra."""
+    ctk = table.get("ctk_extra") or {}
+    if name not in (ctk.get("applies_to") or ()):
+        return False
+    since = Version(str(ctk.get("since") or "14.0.0"))
+    version = _version(requirement)
+    if version is not None:
+        return version >= since
+    if requirement.specifier:
+        try:
+            return any(SpecifierSet(requirement.specifier).contains(v) for v in (str(since), "99"))
+        except InvalidSpecifier:
+            return True
+    return True  # unpinned: the newest CuPy, which has the extra
 
 
 def _onnxruntime_target(requirement: Requirement) -> Target | None:
@@ -212,6 +259,8 @@ def _paddle_target(install: Install, requirement: Requirement) -> Target | None:
 
 
 def _conda_target(requirement: Requirement) -> Target | None:
+    if requirement.name == "cpuonly":  # the pytorch channel's metapackage that selects CPU-only builds
+        return Target(requirement, "cpuonly", None, True, False, (), f"conda {requirement.raw}")
     if requirement.name in ("pytorch-cuda", "cudatoolkit", "cuda-version", "cuda-toolkit"):
         version = requirement.exact_version or (requirement.specifier or "").lstrip("=")
         if re.match(r"^\d+\.\d+", version or ""):
@@ -242,8 +291,26 @@ def target(install: Install, requirement: Requirement) -> Target | None:
     return _nvidia_pip_target(requirement)
 
 
+def resolve(install: Install, requirement: Requirement) -> Requirement:
+    """The requirement with ``$VAR`` expanded from the ENV/ARG values in force (``torch==${TORCH}``);
+    unchanged when a variable's value is unknown."""
+    if requirement.error != UNRESOLVED:
+        return requirement
+    expansion = expand(requirement.raw, install.env, quotes=False)
+    if not expansion.resolved or "$" in expansion.text:
+        return requirement
+    if install.manager == "conda":
+        resolved = parse_conda_spec(expansion.text)
+    elif install.manager in ("pip", "uv"):
+        resolved = parse_pip_requirement(expansion.text, editable=requirement.editable)
+    else:
+        return requirement
+    return resolved if resolved.error is None else requirement
+
+
 def targets(install: Install) -> list[Target]:
-    return [t for r in install.requirements if (t := target(install, r)) is not None]
+    """CUDA targets of an install's requirements (variables expanded where their values are known)."""
+    return [t for r in install.requirements if (t := target(install, resolve(install, r))) is not None]
 
 
 def matches_glob(name: str, globs) -> bool:

@@ -49,4 +49,5 @@ def test_installed_wheel_runs_in_a_fresh_venv(wheel, tmp_path):
                               cwd=tmp_path, env=env)
     module_file, rules_dir = location.stdout.split()
     assert str(env_dir) in module_file and str(env_dir) in rules_dir
-    assert not (tmp_path / "cache" / "mllint").exists(), "the wheel's snapshot should have been used"
+    compiled = list((tmp_path / "cache").rglob("snapshot-*.json"))
+    assert not compiled, "the wheel's own snapshot should have been used, not a YAML compile"

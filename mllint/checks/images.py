@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mllint import knowledge
@@ -17,6 +18,29 @@ def _floating_tags(repository: str) -> dict[str, bool]:
         if isinstance(item, dict) and item.get("tag") and not item.get("example"):
             tags[str(item["tag"])] = bool(item.get("unverified"))
     return tags
+
+
+_DATED_TAG = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+
+def _python_floats_minor(tag: str) -> bool:
+    """A python:<tag> that names no minor version (`3`, `slim`, `3-slim-bookworm`, `alpine`): it moves
+    to each new CPython minor. `X.Y` tags (`3.11-slim`) only move across patch releases."""
+    grammar = ((knowledge.table("images").get("python") or {}).get("tag_grammar") or {})
+    match = re.match(grammar.get("regex", "$^"), tag)
+    if not match or match.group("latest"):
+        return False
+    version = match.group("python")
+    return version is None or "." not in version
+
+
+def _jax_toolbox_nightly(image) -> bool:
+    """ghcr.io/nvidia/jax:<name> without a -YYYY-MM-DD suffix is the latest nightly (JAX-Toolbox docs).
+    Tags with other digits (versions) are left alone: their meaning is not documented."""
+    entry = (knowledge.table("images").get("floating_tags") or {}).get(image.name) or {}
+    if not entry.get("rule") or image.name != "ghcr.io/nvidia/jax" or not image.tag:
+        return False
+    return not _DATED_TAG.search(image.tag) and not any(c.isdigit() for c in image.tag)
 
 
 def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
@@ -49,6 +73,25 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
             )
             continue
         tag = image.tag
+        if tag != "latest" and image.name == "docker.io/library/python" and _python_floats_minor(tag):
+            yield Hit(
+                f"FROM {image.reference} names no Python minor version, so the tag moves to each new CPython "
+                "minor release: a rebuild can switch Python, and ML wheels such as torch or tensorflow exist "
+                f"only for specific Python versions; pin a minor version ({shown}:3.<minor>"
+                f"{'-slim' if 'slim' in tag else ''}) or a digest.",
+                instruction,
+                fix="pin a Python minor version tag or digest",
+            )
+            continue
+        if _jax_toolbox_nightly(image):
+            yield Hit(
+                f"FROM {image.reference} points to the latest nightly build (JAX-Toolbox tags without a "
+                "-YYYY-MM-DD suffix move every night), so rebuilds get a different JAX, XLA and CUDA; pin a dated "
+                f"tag ({shown}:{tag}-YYYY-MM-DD) or a digest.",
+                instruction,
+                fix="pin a dated tag or digest",
+            )
+            continue
         known = _floating_tags(image.name)
         if tag == "latest" or tag in known:
             yield Hit(

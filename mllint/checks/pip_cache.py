@@ -12,7 +12,8 @@ from mllint.rule import Hit
 # pip accepts any strtobool value here and, for backwards compatibility, disables
 # the cache for "false"/"0" too (pip/_internal/cli/cmdoptions.py, _handle_no_cache_dir).
 _PIP_BOOL_VALUES = {"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"}
-# uv reads UV_NO_CACHE as a boolean (uv docs, environment variables).
+# uv reads UV_NO_CACHE as a boolean and accepts --no-cache-dir as an alias of --no-cache
+# (astral-sh/uv, crates/uv-cache CacheArgs: alias = "no-cache-dir", BoolishValueParser).
 _TRUTHY = {"1", "true", "yes", "on", "y", "t"}
 CACHE_ACTIONS = {"install", "sync", "add", "tool-install"}
 

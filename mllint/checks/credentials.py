@@ -1,0 +1,197 @@
+"""ML service credentials baked into an image through ARG, ENV or a RUN command line."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mllint import knowledge
+from mllint.context import CheckContext
+from mllint.dockerfile import Instruction
+from mllint.rule import Hit, Severity
+
+_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+# Values that are clearly not a credential (documentation placeholders, "no key" markers).
+_PLACEHOLDERS = {
+    "", "empty", "none", "null", "nil", "dummy", "placeholder", "changeme", "change-me", "change_me",
+    "fake", "test", "unused", "not-needed", "not_needed", "no-key", "nokey", "false", "0", "-",
+    "sk-no-key-required", "token", "secret", "your-token", "your_token", "your-api-key", "your_api_key",
+}
+_PLACEHOLDER_FORMS = re.compile(r"^(?:x+|\*+|\.+|<[^>]*>|\{\{.*\}\}|your[-_].*)$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Secret:
+    service: str
+    verified: bool
+
+
+def _tables() -> tuple[dict[str, _Secret], set[str]]:
+    packages = knowledge.table("packages")
+    secrets: dict[str, _Secret] = {}
+    for row in packages.get("secret_names") or ():
+        flag = row.get("unverified")
+        secrets[str(row["name"]).upper()] = _Secret(str(row.get("service") or "an ML service"), not flag)
+    not_secret = {str(row["name"]).upper() for row in packages.get("not_secret_names") or ()}
+    return secrets, not_secret
+
+
+def _is_placeholder(value: str) -> bool:
+    value = value.strip().strip("'\"").strip()
+    return value.lower() in _PLACEHOLDERS or bool(_PLACEHOLDER_FORMS.match(value)) or value.startswith("/")
+
+
+def _is_literal(value: str) -> bool:
+    return "$" not in value and "`" not in value
+
+
+# --------------------------------------------------------------------------- login commands
+
+def _login_tokens(argv: tuple[str, ...]) -> tuple[str, str] | None:
+    """(service, token argument) of `huggingface-cli login --token X`, `hf auth login --token X`, `wandb login X`."""
+    if not argv:
+        return None
+    tool = posixpath.basename(argv[0])
+    args = list(argv[1:])
+    if tool == "huggingface-cli" and args[:1] == ["login"]:
+        service, args = "Hugging Face Hub", args[1:]
+    elif tool == "hf" and args[:2] == ["auth", "login"]:
+        service, args = "Hugging Face Hub", args[2:]
+    elif tool == "wandb" and args[:1] == ["login"]:
+        rest, i = args[1:], 0
+        while i < len(rest):
+            arg = rest[i]
+            if arg == "--host":
+                i += 2
+                continue
+            if not arg.startswith("-"):
+                return "Weights & Biases", arg
+            i += 1
+        return None
+    else:
+        return None
+    for i, arg in enumerate(args):
+        if arg == "--token" and i + 1 < len(args):
+            return service, args[i + 1]
+        if arg.startswith("--token="):
+            return service, arg[len("--token="):]
+    return None
+
+
+def _login_variables(ctx: CheckContext) -> dict[str, str]:
+    """Variables the Dockerfile itself passes as a login token: name -> service."""
+    found: dict[str, str] = {}
+    for stage in ctx.stages:
+        for instruction in stage.instructions:
+            for placed in instruction.commands:
+                login = _login_tokens(placed.command.argv)
+                if login:
+                    for name in _VAR_REF.findall(login[1]):
+                        found.setdefault(name.upper(), login[0])
+    return found
+
+
+# --------------------------------------------------------------------------- messages
+
+def _a(service: str) -> str:
+    return "an" if service[:1] in "AEIOU" or service.startswith(("NVIDIA", "ML", "NGC")) else "a"
+
+
+def _secret_id(name: str) -> str:
+    return name.lower()
+
+
+def _fix(name: str) -> str:
+    return f"`RUN --mount=type=secret,id={_secret_id(name)},env={name} ...`, Dockerfile 1.10+"
+
+
+def _key_line(instruction: Instruction, name: str) -> int:
+    stage = instruction.stage
+    lines = stage.dockerfile.tree.lines if stage else []
+    pattern = re.compile(rf"(?:^|[\s\"']){re.escape(name)}(?:=|\s|$)")
+    for number in range(instruction.start_line, instruction.end_line + 1):
+        if 0 < number <= len(lines) and pattern.search(lines[number - 1]):
+            return number
+    return instruction.start_line
+
+
+def _declaration_hit(instruction: Instruction, name: str, secret: _Secret) -> Hit:
+    if instruction.keyword == "ENV":
+        text = (f"`ENV {name}` stores {_a(secret.service)} {secret.service} credential in the image config, readable by anyone "
+                f"who has the image (`docker inspect`); use a build secret for build steps ({_fix(name)}) and "
+                f"pass the token at run time (`docker run -e {name}`).")
+    else:
+        text = (f"`ARG {name}` takes {_a(secret.service)} {secret.service} credential as a build argument, and build-argument "
+                f"values are visible in `docker history` and provenance attestations; use a build secret "
+                f"({_fix(name)}) and pass the token at run time (`docker run -e {name}`).")
+    return Hit(text, instruction, line=_key_line(instruction, name), column=1,
+               severity=None if secret.verified else Severity.INFO,
+               fix=f"use RUN --mount=type=secret,id={_secret_id(name)},env={name}")
+
+
+def _command_hit(instruction: Instruction, placed, what: str, service: str, name: str) -> Hit:
+    return Hit(
+        f"{what} writes a literal {service} credential into the RUN command line, which is kept in the "
+        f"Dockerfile and in the image history (`docker history`); read it from a build secret instead "
+        f"({_fix(name)}).",
+        instruction, line=placed.line, column=placed.column,
+        fix=f"use RUN --mount=type=secret,id={_secret_id(name)},env={name}",
+    )
+
+
+# --------------------------------------------------------------------------- the rule
+
+def ml_secret_in_image(ctx: CheckContext) -> Iterator[Hit]:
+    """ARG/ENV named after an ML-service credential, or a literal token on a RUN command line."""
+    secrets, not_secret = _tables()
+    login_vars = _login_variables(ctx)
+    for stage in ctx.stages:
+        for instruction in stage.instructions:
+            if instruction.keyword in ("ARG", "ENV"):
+                yield from _declarations(instruction, secrets, not_secret, login_vars)
+            elif instruction.keyword == "RUN":
+                yield from _run_literals(instruction, secrets, not_secret)
+
+
+def _declarations(instruction: Instruction, secrets, not_secret, login_vars) -> Iterator[Hit]:
+    for name, value in instruction.assigned.items():
+        key = name.upper()
+        if key in not_secret:
+            continue
+        secret = secrets.get(key)
+        if key in login_vars and (secret is None or not secret.verified):
+            secret = _Secret(login_vars[key], True)  # the Dockerfile itself uses it as a login token
+        if secret is None:
+            continue
+        if instruction.keyword == "ENV" and value is not None and _is_placeholder(value):
+            continue  # `ENV OPENAI_API_KEY=EMPTY`, `ENV HF_TOKEN=""`: no credential stored
+        yield _declaration_hit(instruction, name, secret)
+
+
+def _run_literals(instruction: Instruction, secrets, not_secret) -> Iterator[Hit]:
+    reported: set[str] = set()
+    for placed in instruction.commands:
+        command = placed.command
+        pairs = list(command.assignments)
+        if command.argv and posixpath.basename(command.argv[0]) == "export":
+            pairs += [tuple(arg.split("=", 1)) for arg in command.argv[1:] if "=" in arg]
+        for name, value in pairs:
+            key = name.upper()
+            secret = secrets.get(key)
+            if (secret is None or not secret.verified or key in not_secret or key in reported
+                    or not _is_literal(value) or _is_placeholder(value)):
+                continue
+            reported.add(key)
+            yield _command_hit(instruction, placed, f"`{name}=…`", secret.service, name)
+        login = _login_tokens(command.argv)
+        if login and _is_literal(login[1]) and not _is_placeholder(login[1]) and "login" not in reported:
+            reported.add("login")
+            name = "HF_TOKEN" if login[0].startswith("Hugging") else "WANDB_API_KEY"
+            shown = " ".join(posixpath.basename(w) if i == 0 else w
+                             for i, w in enumerate(command.argv[: 3 if login[0].startswith("Hugging") else 2]))
+            yield _command_hit(instruction, placed, f"`{shown} …`", login[0], name)
+
+
+RULES = {"ML010": ml_secret_in_image}

@@ -1,0 +1,296 @@
+"""ML009 ``pip-extra-index-url``: package indexes that pip merges with PyPI (dependency confusion).
+
+pip treats ``--extra-index-url`` as one more source of candidates and picks the best version of a
+name from all indexes together, so a package published on PyPI under the same name as one on the
+extra (private, PyTorch) index can be installed instead: the December 2022 ``torchtriton``
+attack on PyTorch nightly. uv stops at the first index that has a name (``first-index``, its
+default) precisely to prevent this, so uv is reported only with an ``unsafe-*`` index strategy.
+
+Reported where the setting is made: an install command's option or inline variable, an
+``ENV``/``ARG`` that sets ``PIP_EXTRA_INDEX_URL`` (once, not at every later install), and a
+``pip.conf`` written in the image (heredoc, ``echo ... >> pip.conf``, ``pip config set``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+
+from mllint.context import CheckContext
+from mllint.dockerfile import Install, Instruction
+from mllint.rule import Hit, Severity
+
+_PIP_ACTIONS = {"install", "download", "wheel"}
+_UV_ACTIONS = {"install", "sync", "compile", "add", "lock", "tool-install", "run"}
+_UNSAFE = {"unsafe-best-match": Severity.WARNING, "unsafe-first-match": Severity.INFO}
+_CONF_KEY = re.compile(r"(?<![\w.-])extra[-_]index[-_]url\s*[=:]\s*(?P<value>\S*)", re.I)
+_CONF_NAMES = ("pip.conf", "pip.ini")
+
+ATTACK = "the 2022 torchtriton attack"
+PIP_FIX = "use `--index-url` for that index in its own command, or uv (first-index by default)"
+
+
+def _expand(instruction: Instruction, text: str) -> str | None:
+    """The value after ARG/ENV substitution; None when a variable is unknown."""
+    expansion = instruction.expand(text)
+    return expansion.text if expansion.resolved else None
+
+
+def _meaningful(instruction: Instruction, values: list[str]) -> list[str]:
+    """Values that are not empty after substitution (unknown ones are kept as written)."""
+    kept = []
+    for value in values:
+        if not value or not value.strip():
+            continue
+        expanded = _expand(instruction, value)
+        if expanded is not None and not expanded.strip():
+            continue
+        kept.append(expanded.strip() if expanded is not None else value)
+    return kept
+
+
+def _is_pypi(url: str | None) -> bool:
+    return not url or "://pypi.org/" in url + "/" or "://pypi.python.org/" in url + "/"
+
+
+def _main_index(url: str | None) -> str:
+    return "PyPI" if _is_pypi(url) else f"`{url}`"
+
+
+def _pip_message(where: str, url: str, main: str = "PyPI", every: bool = False) -> str:
+    who = "later pip installs" if every else "pip"
+    if _is_pypi(url):
+        url_text, other = "PyPI", "PyPI"
+    else:
+        url_text, other = f"`{url}`", "the other index" if main != "PyPI" else "PyPI"
+    return (f"{where} makes {who} merge {url_text} with {main} and install the highest version found on "
+            f"either, so a same-named {other} package can replace the intended one ({ATTACK}); {PIP_FIX}.")
+
+
+def _words(value: str | None) -> list[str]:
+    return value.split() if value else []
+
+
+# --------------------------------------------------------------------------- installs
+
+
+def _pip_install_hits(install: Install) -> Iterator[Hit]:
+    record = install.record
+    if install.action not in _PIP_ACTIONS or record.has_option("--no-index"):
+        return
+    urls = _meaningful(install.instruction, list(record.extra_index_urls))
+    if not urls:
+        return
+    url = urls[0]
+    if record.has_option("--extra-index-url"):
+        where = f"`{install.tool} {install.action} --extra-index-url`"
+    else:
+        where = f"`PIP_EXTRA_INDEX_URL=... {install.tool} {install.action}`"
+    main_url = record.index_url or install.env.get("PIP_INDEX_URL")
+    main = _main_index(main_url)
+    severity = None
+    message = _pip_message(where, url, main)
+    if main != "PyPI" and not any(_is_pypi(u) for u in urls):
+        # two non-PyPI indexes (e.g. the PyTorch index plus pypi.nvidia.com): the risk needs one of
+        # them to accept public uploads or mirror PyPI, which the Dockerfile does not show
+        severity = Severity.INFO
+        message = (f"{where} makes pip merge `{url}` with {main} and install the highest version found on "
+                   f"either; if either index mirrors PyPI, a same-named public package can replace the "
+                   f"intended one ({ATTACK}); {PIP_FIX}.")
+    yield Hit(
+        message,
+        install.instruction, line=install.line, column=install.column, severity=severity,
+        fix="use --index-url for the packages of that index, in their own command",
+    )
+
+
+def _uv_strategy(install: Install) -> tuple[str | None, bool]:
+    """(index strategy, whether it was set on the command itself)."""
+    value = install.record.option("--index-strategy")
+    if value:
+        return value.strip().lower(), True
+    inline = dict(install.record.assignments).get("UV_INDEX_STRATEGY")
+    if inline:
+        return inline.strip().lower(), True
+    env = install.instruction.env.get("UV_INDEX_STRATEGY")
+    return (env.strip().lower() if env else None), False
+
+
+def _uv_install_hits(install: Install) -> Iterator[Hit]:
+    if install.action not in _UV_ACTIONS or install.record.has_option("--no-index"):
+        return
+    strategy, strategy_here = _uv_strategy(install)
+    if strategy not in _UNSAFE:
+        return
+    here = _meaningful(install.instruction, list(install.record.extra_index_urls))
+    from_env = _meaningful(install.instruction, _words(install.instruction.env.get("UV_INDEX"))
+                           + _words(install.instruction.env.get("UV_EXTRA_INDEX_URL")))
+    if not here and not (from_env and strategy_here):
+        return  # both from ENV: reported on the ENV instruction
+    url = (here or from_env)[0]
+    yield Hit(
+        f"`{install.tool} {install.action}` with index strategy `{strategy}` takes packages from PyPI "
+        f"as well as from `{url}`, so a same-named package on PyPI can replace the intended one ({ATTACK}); "
+        f"keep uv's default first-index strategy, or pin those packages to their index in pyproject.toml.",
+        install.instruction, line=install.line, column=install.column, severity=_UNSAFE[strategy],
+        fix="remove --index-strategy unsafe-* (keep uv's first-index default)",
+    )
+
+
+def _pip_config_set_hits(install: Install) -> Iterator[Hit]:
+    if install.manager != "pip" or install.action != "config":
+        return
+    argv = list(install.record.command.argv)
+    for i, word in enumerate(argv):
+        if word == "set" and i + 2 < len(argv):
+            key = argv[i + 1].lower().replace("_", "-")
+            if key.endswith(".extra-index-url"):
+                urls = _meaningful(install.instruction, argv[i + 2 : i + 3])
+                if urls:
+                    yield Hit(
+                        _pip_message(f"`pip config set {argv[i + 1]}`", urls[0], every=True),
+                        install.instruction, line=install.line, column=install.column,
+                        fix="use --index-url for the packages of that index, in their own command",
+                    )
+            return
+
+
+# --------------------------------------------------------------------------- ENV / ARG
+
+
+def _variable_hits(instruction: Instruction) -> Iterator[Hit]:
+    # ENV and stage ARGs reach RUN commands as environment variables; a global ARG does not.
+    if instruction.keyword not in ("ENV", "ARG") or instruction.stage is None:
+        return
+    assigned: Mapping[str, str | None] = instruction.assigned
+    if "PIP_EXTRA_INDEX_URL" in assigned:
+        value = assigned["PIP_EXTRA_INDEX_URL"]
+        where = f"{instruction.keyword} PIP_EXTRA_INDEX_URL"
+        fix = "remove PIP_EXTRA_INDEX_URL; pass --index-url to the one install that needs that index"
+        if value is not None and value.strip():
+            yield Hit(_pip_message(where, value.split()[0],
+                                   _main_index({**instruction.env, **assigned}.get("PIP_INDEX_URL")), every=True), instruction, fix=fix)
+        elif value is None and instruction.keyword == "ENV":
+            yield Hit(
+                f"{where} is set from a build argument: when it is given, every later pip install merges that "
+                f"index with PyPI and installs the highest version found on either, so a same-named "
+                f"package on PyPI can replace the intended one ({ATTACK}); {PIP_FIX}.",
+                instruction, severity=Severity.INFO, fix=fix)
+    if instruction.keyword != "ENV" or not {"UV_INDEX", "UV_EXTRA_INDEX_URL", "UV_INDEX_STRATEGY"} & set(assigned):
+        return
+    after = {**instruction.env, **assigned}
+    strategy = (after.get("UV_INDEX_STRATEGY") or "").strip().lower()
+    urls = _words(after.get("UV_INDEX")) + _words(after.get("UV_EXTRA_INDEX_URL"))
+    if strategy not in _UNSAFE or not urls:
+        return
+    before_strategy = (instruction.env.get("UV_INDEX_STRATEGY") or "").strip().lower()
+    before_urls = _words(instruction.env.get("UV_INDEX")) + _words(instruction.env.get("UV_EXTRA_INDEX_URL"))
+    if before_strategy in _UNSAFE and before_urls:
+        return  # already reported where the pair was first complete
+    yield Hit(
+        f"ENV UV_INDEX_STRATEGY={strategy} with an extra uv index (`{urls[0]}`) makes every later uv install "
+        f"take packages from PyPI as well, so a same-named package on PyPI can replace the intended one "
+        f"({ATTACK}); keep uv's default first-index strategy.",
+        instruction, severity=_UNSAFE[strategy],
+        fix="remove UV_INDEX_STRATEGY (keep uv's first-index default)",
+    )
+
+
+# --------------------------------------------------------------------------- pip.conf written in the image
+
+
+def _is_conf_path(word: str) -> bool:
+    return posixpath.basename(word.strip("'\"").replace("\\", "/")).lower() in _CONF_NAMES
+
+
+def _redirect_targets(text: str) -> list[str]:
+    """Files a command's text writes with ``>``/``>>`` (and ``tee`` arguments)."""
+    targets = re.findall(r"(?<![<0-9&])>{1,2}\|?\s*(\S+)", text)
+    return [t for t in targets if not t.startswith("&")]
+
+
+def _conf_line(content: str) -> tuple[int, str] | None:
+    for number, line in enumerate(content.replace("\\n", "\n").splitlines()):
+        match = _CONF_KEY.search(line)
+        if match and match.group("value"):
+            return number, match.group("value")
+    return None
+
+
+def _conf_hits(instruction: Instruction) -> Iterator[Hit]:
+    keyword = instruction.keyword
+    if keyword in ("COPY", "ADD") and instruction.heredocs:
+        words = instruction.value.split()
+        dest = words[-1] if words else ""
+        for doc in instruction.heredocs:
+            target = dest if not dest.endswith("/") else dest + doc.name
+            if not _is_conf_path(target):
+                continue
+            found = _conf_line(doc.text)
+            if found:
+                yield _conf_hit(instruction, target, found[1], doc.start_line + found[0])
+        return
+    if keyword != "RUN":
+        return
+    commands = instruction.commands
+    conf_targets = []
+    for placed in commands:
+        text = placed.command.text
+        argv = placed.command.argv
+        targets = [t for t in _redirect_targets(text) if _is_conf_path(t)]
+        if argv and posixpath.basename(argv[0]) == "tee":
+            targets += [a for a in argv[1:] if not a.startswith("-") and _is_conf_path(a)]
+        conf_targets += targets
+    if not conf_targets:
+        return
+    target = conf_targets[0]
+    reported = False
+    for doc in instruction.heredocs:
+        found = _conf_line(doc.text)
+        if found and ("<<" in instruction.value):
+            yield _conf_hit(instruction, target, found[1], doc.start_line + found[0])
+            reported = True
+    if reported:
+        return
+    for placed in commands:
+        argv = placed.command.argv
+        if not argv or posixpath.basename(argv[0]) not in ("echo", "printf"):
+            continue
+        for word in argv[1:]:
+            if word.startswith("-"):
+                continue
+            found = _conf_line(word)
+            if found:
+                yield Hit(
+                    _pip_message(f"Writing `extra-index-url` into {target}", found[1], every=True),
+                    instruction, line=placed.line, column=placed.column,
+                    fix="remove extra-index-url from pip.conf; pass --index-url to the one install that needs it",
+                )
+                return
+
+
+def _conf_hit(instruction: Instruction, target: str, url: str, line: int) -> Hit:
+    return Hit(
+        _pip_message(f"`extra-index-url` in {target}", url, every=True),
+        instruction, line=line, column=1,
+        fix="remove extra-index-url from pip.conf; pass --index-url to the one install that needs it",
+    )
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+def pip_extra_index_url(ctx: CheckContext) -> Iterator[Hit]:
+    for instruction in ctx.dockerfile.instructions:
+        yield from _variable_hits(instruction)
+        yield from _conf_hits(instruction)
+        for install in instruction.installs:
+            if install.manager == "pip":
+                yield from _pip_install_hits(install)
+                yield from _pip_config_set_hits(install)
+            elif install.manager == "uv":
+                yield from _uv_install_hits(install)
+
+
+RULES = {"ML009": pip_extra_index_url}
