@@ -53,10 +53,12 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
             continue
         instruction = stage.from_instruction
         shown = image.familiar
+        # An ARG-built reference is judged by its default, which is what a build without --build-arg uses.
+        origin = f"FROM {stage.base_text} (default: {image.reference})" if "$" in stage.base_text else None
         if image.tag is None:
             if image.familiar in ("nvidia/cuda", "nvcr.io/nvidia/cuda"):
                 yield Hit(
-                    f"FROM {shown} has no tag, and NVIDIA removed the `latest` tag of CUDA images, "
+                    f"{origin or 'FROM ' + shown} has no tag, and NVIDIA removed the `latest` tag of CUDA images, "
                     "so the pull fails with 'manifest unknown'; pin a tag such as "
                     f"{shown}:12.8.1-cudnn-runtime-ubuntu22.04.",
                     instruction,
@@ -65,7 +67,7 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
                 )
                 continue
             yield Hit(
-                f"FROM {shown} has no tag, so it pulls `latest`, which moves: rebuilds can get a "
+                f"{origin or 'FROM ' + shown} has no tag, so it means `:latest`, which moves: rebuilds can get a "
                 "different OS, Python or framework; pin a version tag or a digest "
                 f"({shown}:<version> or {shown}@sha256:...).",
                 instruction,
@@ -75,7 +77,7 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
         tag = image.tag
         if tag != "latest" and image.name == "docker.io/library/python" and _python_floats_minor(tag):
             yield Hit(
-                f"FROM {image.reference} names no Python minor version, so the tag moves to each new CPython "
+                f"{origin or 'FROM ' + image.reference} names no Python minor version, so the tag moves to each new CPython "
                 "minor release: a rebuild can switch Python, and ML wheels such as torch or tensorflow exist "
                 f"only for specific Python versions; pin a minor version ({shown}:3.<minor>"
                 f"{'-slim' if 'slim' in tag else ''}) or a digest.",
@@ -85,7 +87,7 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
             continue
         if _jax_toolbox_nightly(image):
             yield Hit(
-                f"FROM {image.reference} points to the latest nightly build (JAX-Toolbox tags without a "
+                f"{origin or 'FROM ' + image.reference} points to the latest nightly build (JAX-Toolbox tags without a "
                 "-YYYY-MM-DD suffix move every night), so rebuilds get a different JAX, XLA and CUDA; pin a dated "
                 f"tag ({shown}:{tag}-YYYY-MM-DD) or a digest.",
                 instruction,
@@ -95,7 +97,7 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
         known = _floating_tags(image.name)
         if tag == "latest" or tag in known:
             yield Hit(
-                f"FROM {image.reference} uses the floating tag `{tag}`, which is re-pointed at new "
+                f"{origin or 'FROM ' + image.reference} uses the floating tag `{tag}`, which is re-pointed at new "
                 "releases: rebuilds can silently change the framework, CUDA or Python version; pin a "
                 f"versioned tag or a digest ({shown}@sha256:...).",
                 instruction,
