@@ -37,18 +37,27 @@ class PluginError(Exception):
     """A plugin broke the contract (duplicate rule id, bad return value, import failure)."""
 
 
-def _path_signature() -> list[list]:
-    """Installing or removing a distribution changes its site directory's mtime."""
+def _path_signature() -> str:
+    """Installing or removing a distribution changes its site directory's mtime.
+
+    Only directories that can hold installed distributions count: not the
+    current or script directory (they change all the time) and not the stdlib.
+    """
     import os
     import sys
+    import sysconfig
 
-    signature = []
+    skip = {"", os.getcwd(), os.path.dirname(os.path.abspath(sys.argv[0] or "")),
+            sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}
+    parts = []
     for entry in sys.path:
+        if entry in skip or entry.endswith(".zip") or entry.endswith("lib-dynload"):
+            continue
         try:
-            signature.append([entry, os.stat(entry or ".").st_mtime_ns])
+            parts.append(f"{entry}={os.stat(entry).st_mtime_ns}")
         except OSError:
             continue
-    return signature
+    return "|".join(parts)
 
 
 def installed_plugins() -> list[tuple[str, str]]:
@@ -65,16 +74,21 @@ def installed_plugins() -> list[tuple[str, str]]:
     signature = _path_signature()
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("signature") == signature:
-            return [tuple(item) for item in cached["entry_points"]]
-    except (OSError, ValueError, AttributeError):
-        pass
+    except (OSError, ValueError):
+        cached = {}
+    if not isinstance(cached, dict):
+        cached = {}
+    if isinstance(cached.get(signature), list):
+        return [tuple(item) for item in cached[signature]]
     from importlib.metadata import entry_points
 
     found = sorted((ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP))
+    # keep a few environments (several venvs may share one cache directory)
+    kept = {k: v for k, v in list(cached.items())[-7:] if isinstance(v, list)}
+    kept[signature] = found
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"signature": signature, "entry_points": found}), encoding="utf-8")
+        path.write_text(json.dumps(kept), encoding="utf-8")
     except OSError:
         pass
     return found

@@ -14,6 +14,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from mllint.variables import raw_words
+
 __all__ = [
     "DockerfileSyntaxError",
     "Directive",
@@ -362,40 +364,6 @@ def _parse_json_array(value: str, line: int) -> list[str] | None:
     return data
 
 
-def _raw_words(line: str) -> list[str]:
-    """Whitespace-separated words with quotes and escapes kept (RawQuotes mode)."""
-    words: list[str] = []
-    word: list[str] = []
-    quote = ""
-    i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
-        if quote:
-            word.append(ch)
-            if ch == quote:
-                quote = ""
-            elif ch == "\\" and quote == '"' and i + 1 < n:
-                i += 1
-                word.append(line[i])
-        elif ch.isspace():
-            if word:
-                words.append("".join(word))
-                word = []
-        elif ch in "'\"":
-            quote = ch
-            word.append(ch)
-        elif ch == "\\" and i + 1 < n:
-            word.append(ch)
-            i += 1
-            word.append(line[i])
-        else:
-            word.append(ch)
-        i += 1
-    if word:
-        words.append("".join(word))
-    return words
-
-
 def _unquote(word: str) -> tuple[str, bool]:
     """Remove shell quotes; report whether any part was quoted."""
     out: list[str] = []
@@ -425,7 +393,7 @@ def _unquote(word: str) -> tuple[str, bool]:
 
 def _heredoc_words(line: str) -> list[tuple[str, bool, bool, int | None]]:
     docs = []
-    for word in _raw_words(line):
+    for word in raw_words(line):
         match = _HEREDOC_WORD_RE.match(word)
         if not match or not match.group(3):
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Expansion", "expand", "split_words"]
+__all__ = ["Expansion", "expand", "raw_words", "split_words"]
 
 # Deeper nesting than this is not real-world; it is treated as unresolvable
 # rather than recursed into, so hostile input cannot blow the stack.
@@ -206,17 +206,8 @@ def expand(
     return Expansion(result, frozenset(expander.unresolved))
 
 
-def split_words(text: str, escape: str = "\\") -> list[str]:
-    """Split ``KEY=value`` lists on unquoted whitespace, keeping quotes for ``expand``.
-
-    dockerfile-parse's WordSplitter does exactly this for the default escape
-    character; it only knows backslash, so backtick-escaped (Windows) files use
-    the small loop below.
-    """
-    if escape == "\\":
-        from dockerfile_parse.util import WordSplitter
-
-        return list(WordSplitter(text).split(dequote=False))
+def raw_words(text: str, escape: str = "\\") -> list[str]:
+    """Split on unquoted whitespace, keeping quotes and escapes in the words (BuildKit's RawQuotes)."""
     words: list[str] = []
     word: list[str] = []
     quote = ""
@@ -230,7 +221,7 @@ def split_words(text: str, escape: str = "\\") -> list[str]:
             elif ch == escape and quote == '"' and i + 1 < n:
                 i += 1
                 word.append(text[i])
-        elif ch in " \t\r\n\v\f":
+        elif ch.isspace():
             if word:
                 words.append("".join(word))
                 word = []
@@ -247,3 +238,17 @@ def split_words(text: str, escape: str = "\\") -> list[str]:
     if word:
         words.append("".join(word))
     return words
+
+
+def split_words(text: str, escape: str = "\\") -> list[str]:
+    """Split ``KEY=value`` lists on unquoted whitespace, keeping quotes for ``expand``.
+
+    dockerfile-parse's WordSplitter does exactly this for the default escape
+    character; it only knows backslash, so backtick-escaped (Windows) files
+    use ``raw_words``.
+    """
+    if escape == "\\":
+        from dockerfile_parse.util import WordSplitter
+
+        return list(WordSplitter(text).split(dequote=False))
+    return raw_words(text, escape)
