@@ -60,3 +60,13 @@ def test_docs_pages_are_generated_from_the_catalogue():
     for name, text in pages(RULES).items():
         assert (root / name).read_text(encoding="utf-8") == text, (
             f"docs/rules/{name} is stale: run `python -m mllint.docs_pages`")
+
+
+def test_every_checks_module_is_registered():
+    import pkgutil
+
+    import mllint.checks
+    from mllint.checks.builtin import MODULES
+
+    found = {m.name for m in pkgutil.iter_modules(mllint.checks.__path__)} - {"builtin"}
+    assert set(MODULES) == found

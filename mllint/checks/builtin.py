@@ -1,25 +1,24 @@
 """The built-in rule set, registered through the public plugin hook.
 
-Each module in ``mllint.checks`` declares ``RULES = {"<id>": check_function}``;
+Each module listed in ``MODULES`` declares ``RULES = {"<id>": check_function}``;
 the catalogue entry ``rules/catalogue/<id>.yaml`` supplies the metadata.
 """
 
 from __future__ import annotations
 
-import pkgutil
 from importlib import import_module
 
-import mllint.checks as checks_package
 from mllint.plugins import hookimpl
+
+# One module per theme; each declares RULES = {"<id>": check}. A test checks this list against the package.
+MODULES = ("images", "pip_cache", "packages", "indexes", "cuda", "drivers", "credentials", "python_support",
+           "end_of_life")
 
 
 def _check_functions() -> dict:
     found = {}
-    for info in pkgutil.iter_modules(checks_package.__path__):
-        if info.name in ("builtin",) or info.name.startswith("_"):
-            continue
-        module = import_module(f"mllint.checks.{info.name}")
-        found.update(getattr(module, "RULES", {}))
+    for name in MODULES:
+        found.update(import_module(f"mllint.checks.{name}").RULES)
     return found
 
 
