@@ -97,6 +97,22 @@ def tool_version(tool: Tool, cwd: str) -> str:
     return out.splitlines()[0] if out else "?"
 
 
+def source_stamp() -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of the repository's mllint sources and rules, to notice edits during a long run."""
+    stamp: dict[str, tuple[int, int]] = {}
+    for top in (REPO / "mllint", REPO / "rules"):
+        for root, dirs, names in os.walk(top):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in names:
+                path = os.path.join(root, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                stamp[path] = (st.st_mtime_ns, st.st_size)
+    return stamp
+
+
 # --------------------------------------------------------------------------- measuring
 
 
@@ -355,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     tools = {"mllint": mllint, "hadolint": hadolint}
 
     # Run the children from an empty directory: neither tool picks up a config file from the repository.
+    stamp_before = source_stamp()
     workdir = tempfile.mkdtemp(prefix="mllint-bench-")
     try:
         try:
@@ -413,6 +430,13 @@ def main(argv: list[str] | None = None) -> int:
     print_targets(entries, scaling)
 
     errors = [err for e in entries + scaling for err in e["errors"]]
+    stamp_after = source_stamp()
+    changed = sorted(set(stamp_before.items()) ^ set(stamp_after.items()))
+    machine["sources_changed_during_run"] = sorted({os.path.relpath(p, REPO) for p, _ in changed})
+    if changed:
+        print(f"\nWARNING: {len(machine['sources_changed_during_run'])} file(s) under mllint/ or rules/ changed "
+              "during the run; the figures may mix mllint versions: "
+              + ", ".join(machine["sources_changed_during_run"][:8]))
     if args.json:
         data = {"machine": machine, "scenarios": entries, "scaling": scaling,
                 "linearity": linearity(scaling) if scaling else {}, "errors": errors}

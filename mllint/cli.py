@@ -11,7 +11,7 @@ import click
 from mllint import __version__
 
 THRESHOLDS = ("error", "warning", "info", "none")
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
 LINT_EPILOG = """\b
 Examples:
@@ -21,10 +21,14 @@ Examples:
   mllint --ignore pip-cache-not-disabled --select ML001 Dockerfile
   cat Dockerfile | mllint - --stdin-filename docker/Dockerfile
   mllint parse Dockerfile                print the parsed model as JSON
+  mllint --baseline base.json .          only findings not recorded by --write-baseline
+  mllint rules                           every rule, and whether the configuration enables it
+  mllint explain ML001                   a rule's documentation page
+  mllint init                            write a starter .mllint.yaml
 
 \b
 Exit codes: 0 no finding at or above --failure-threshold; 1 some finding is;
-2 usage error or an input that could not be read or parsed.
+2 usage or configuration error, or an input that could not be read or parsed.
 """
 
 
@@ -69,15 +73,63 @@ def _parse_build_args(values: tuple[str, ...]) -> dict[str, str]:
     return result
 
 
+def _session(config_file: str | None, no_config: bool):
+    """Configuration and plugins, or one line on stderr and exit code 2."""
+    from mllint.session import SetupError, read_config, start
+
+    if config_file and no_config:
+        raise click.UsageError("--config and --no-config cannot be combined")
+    try:
+        return start(read_config(config_file, no_config))
+    except SetupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+def _read_baseline(path: str):
+    from mllint.baseline import BaselineError, read
+
+    try:
+        return read(path)
+    except BaselineError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+def _write_baseline(path: str, reports) -> None:
+    """Record the findings instead of reporting them; exit 2 if some input could not be linted."""
+    from mllint.baseline import BaselineError, write
+
+    try:
+        count = write(path, reports)
+    except BaselineError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    files = sum(1 for r in reports if not r.fatal)
+    click.echo(f"mllint: recorded {count} finding{'s' if count != 1 else ''} from {files} "
+               f"file{'s' if files != 1 else ''} in {path}.", err=True)
+    sys.exit(2 if any(r.problems for r in reports) else 0)
+
+
 @main.command("lint", epilog=LINT_EPILOG)
 @click.argument("paths", nargs=-1, type=str)
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or names, comma-separated).")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or names, comma-separated).")
-@click.option("--failure-threshold", type=click.Choice(THRESHOLDS), default="warning", show_default=True,
-              help="Exit 1 when a finding has at least this severity (none: never).")
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or names, comma-separated); "
+              "replaces the configuration's select and ignore.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or names, comma-separated), "
+              "on top of the configuration's ignore.")
+@click.option("--failure-threshold", type=click.Choice(THRESHOLDS), default=None,
+              help="Exit 1 when a finding has at least this severity (none: never). Default: the configuration's "
+              "failure-threshold, else warning.")
+@click.option("--config", "config_file", type=click.Path(), default=None, metavar="FILE",
+              help="Read this configuration file instead of the nearest .mllint.yaml.")
+@click.option("--no-config", is_flag=True, help="Read no configuration file.")
+@click.option("--baseline", "baseline_file", type=click.Path(), default=None, metavar="FILE",
+              help="Report only findings not recorded in this baseline.")
+@click.option("--write-baseline", type=click.Path(), default=None, metavar="FILE",
+              help="Record every finding in FILE (for --baseline) instead of reporting them.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: only on a terminal; "
               "NO_COLOR disables it).")
 @click.option("--stdin-filename", default="-", metavar="NAME", help="Name to report for input read from `-`.")
@@ -85,42 +137,56 @@ def _parse_build_args(values: tuple[str, ...]) -> dict[str, str]:
               help="Value of a build argument, as `docker build --build-arg` would pass it.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="Judge end-of-life dates as of this day (default: today).")
-def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today):
+@click.option("--sarif-category", default=None, metavar="NAME",
+              help="GitHub code scanning category of the SARIF run (runAutomationDetails.id), to upload several "
+              "analyses of one commit.")
+def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
+                 sarif_category, config_file, no_config, baseline_file, write_baseline):
     """Lint Dockerfiles (files, directories searched recursively, or - for stdin)."""
-    from mllint.engine import Linter, SelectionError
-    from mllint.plugins import PluginError, collect_rules, plugin_manager
+    from mllint.engine import SelectionError
     from mllint.report import render
     from mllint.rule import Severity
     from mllint.sources import collect
 
+    if baseline_file and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline cannot be combined")
+    session = _session(config_file, no_config)
+    config = session.config
     try:
-        rules = collect_rules(plugin_manager())
-        linter = Linter(
-            rules,
-            select=_split_names(select),
-            ignore=_split_names(ignore),
+        linter = session.linter(
+            _split_names(select),
+            _split_names(ignore),
             today=today.date() if today else _dt.date.today(),
             build_args=_parse_build_args(build_args),
         )
-    except (SelectionError, PluginError) as exc:
+    except SelectionError as exc:
         raise click.UsageError(str(exc)) from None
+    recorded = _read_baseline(baseline_file) if baseline_file else None
 
     from mllint.engine import FileReport
 
     reports = []
-    for source in collect(list(paths), stdin_filename):
+    for source in collect(list(paths), stdin_filename, exclude=config.excluded if config.exclude else None):
         if source.text is None:
             report = FileReport(source.path, problems=[source.problem or "unreadable"], fatal=True)
         else:
-            report = linter.lint_text(source.text, source.path)
+            report = linter.lint_text(source.text, source.path, skip=session.skipped_rules(source.path))
             if source.problem:
                 report.problems.insert(0, source.problem)
         for problem in report.problems:
             click.echo(f"mllint: {source.path}: {problem}", err=True)
         reports.append(report)
 
+    if write_baseline:
+        _write_baseline(write_baseline, reports)
+    if recorded is not None:
+        from mllint import baseline
+
+        baseline.subtract(baseline_file, recorded, reports)
+
     use_color = fmt == "text" and _use_color(color, output)
-    text = render(fmt, reports, linter.all_rules if fmt == "sarif" else linter.rules, color=use_color)
+    text = render(fmt, reports, linter.all_rules if fmt == "sarif" else linter.rules, color=use_color,
+                  category=sarif_category)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as handle:
@@ -133,6 +199,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
 
     if any(r.problems for r in reports):
         sys.exit(2)
+    failure_threshold = failure_threshold or config.failure_threshold or "warning"
     if failure_threshold != "none":
         floor = Severity.parse(failure_threshold)
         if any(f.severity >= floor for r in reports for f in r.findings):
@@ -168,3 +235,76 @@ def parse_command(path: str, build_args) -> None:
         ]:
             click.echo(f"mllint: {path}: {problem}", err=True)
         sys.exit(2)
+
+
+@main.command("rules")
+@click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="Output format.")
+@click.option("--select", multiple=True, metavar="RULES", help="As for linting: only these rules.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="As for linting: skip these rules.")
+@click.option("--config", "config_file", type=click.Path(), default=None, metavar="FILE",
+              help="Read this configuration file instead of the nearest .mllint.yaml.")
+@click.option("--no-config", is_flag=True, help="Read no configuration file.")
+def rules_command(fmt, select, ignore, config_file, no_config) -> None:
+    """List every rule, built-in and from plugins, and whether the configuration enables it."""
+    from mllint import rule_table
+    from mllint.engine import SelectionError
+
+    session = _session(config_file, no_config)
+    try:
+        linter = session.linter(_split_names(select), _split_names(ignore))
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from None
+    entries = rule_table.rows(session.rules, linter)
+    click.echo(rule_table.render_json(entries) if fmt == "json" else rule_table.render_text(entries), nl=False)
+
+
+@main.command("explain")
+@click.argument("rule")
+def explain_command(rule: str) -> None:
+    """Show a rule's documentation: what it checks, why it matters, examples, references."""
+    from mllint.docs_pages import page
+    from mllint.plugins import PluginError, collect_rules, plugin_manager
+
+    try:
+        rules = collect_rules(plugin_manager())
+    except PluginError as exc:
+        click.echo(f"mllint: {exc}", err=True)
+        sys.exit(2)
+    wanted = rule.strip().lower()
+    found = next((r for r in rules if wanted in (r.id.lower(), r.name.lower())), None)
+    if found is None:
+        click.echo(f"mllint: unknown rule {rule!r} (expected a rule id or name; see `mllint rules`)", err=True)
+        sys.exit(2)
+    click.echo(page(found.meta), nl=False)
+
+
+@main.command("init")
+@click.argument("path", default=".mllint.yaml", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
+def init_command(path: str, force: bool) -> None:
+    """Write a starter .mllint.yaml with every setting at its default, each explained by a comment."""
+    from pathlib import Path
+
+    from mllint.config import NAMES
+    from mllint.plugins import PluginError, configurable_plugins, plugin_manager
+    from mllint.starter import render
+
+    target = Path(path)
+    if not force:
+        # the sibling spelling would be shadowed by (or shadow) the new file: refuse that too
+        clash = [target] + ([target.with_name(n) for n in NAMES if n != target.name] if target.name in NAMES else [])
+        existing = next((p for p in clash if p.exists()), None)
+        if existing is not None:
+            click.echo(f"mllint: {existing} already exists; use --force to overwrite it", err=True)
+            sys.exit(2)
+    try:
+        plugins = configurable_plugins(plugin_manager())
+    except PluginError:
+        plugins = []  # a broken plugin is reported when linting; the starter file is still useful
+    try:
+        target.write_text(render(plugins), encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"mllint: cannot write {path}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Wrote {path}: every setting at its default; edit it to tune mllint.")

@@ -9,7 +9,7 @@ from typing import Any
 from mllint.dockerfile import Dockerfile
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CheckContext:
     dockerfile: Dockerfile
     path: str = "-"

@@ -35,7 +35,7 @@ _EMPTY: Mapping[str, str | None] = MappingProxyType({})
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Problem:
     """Something wrong with the input that does not stop the rest being linted."""
 
@@ -43,7 +43,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RunCommand:
     """One simple command of a RUN, placed in the file."""
 
@@ -53,7 +53,7 @@ class RunCommand:
     in_heredoc: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Install:
     """An install record in context: where it is and the environment in force."""
 
@@ -71,7 +71,7 @@ class Install:
         return self.instruction.stage
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False)
 class Instruction:
     raw: RawInstruction
     stage: "Stage | None"  # None for global ARGs before the first FROM
@@ -119,7 +119,7 @@ class Instruction:
         return expand(text, self.env, escape=escape)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False)
 class Stage:
     dockerfile: "Dockerfile"
     index: int
@@ -167,7 +167,7 @@ class Stage:
         return self.name or str(self.index)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False)
 class Dockerfile:
     text: str
     tree: syntax.SyntaxTree

@@ -23,7 +23,7 @@ class SelectionError(ValueError):
     """A rule named in --select/--ignore/configuration does not exist."""
 
 
-@dataclass(slots=True)
+@dataclass
 class FileReport:
     path: str
     findings: list[Finding] = field(default_factory=list)
@@ -75,7 +75,9 @@ class Linter:
         self.options = options or {}
         self.build_args = dict(build_args or {})
 
-    def lint_text(self, text: str, path: str) -> FileReport:
+    def lint_text(self, text: str, path: str, skip: Iterable[str] = ()) -> FileReport:
+        """Lint one file; ``skip``: ids of rules not to run on it (per-file ignores)."""
+        skipped = set(skip)
         report = FileReport(path)
         try:
             parsed = model.parse(text, self.build_args)
@@ -93,6 +95,8 @@ class Linter:
         quiet = suppressions(parsed)
         occurrences: dict[tuple[str, str], int] = {}
         for rule in self.rules:
+            if rule.id in skipped:
+                continue
             try:
                 hits = list(rule.check(context))
             except Exception as exc:  # noqa: BLE001 - a faulty rule must not hide the others

@@ -21,14 +21,14 @@ from mllint.images import ImageRef
 __all__ = ["Fact", "Environment", "environment", "image_environment"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Fact:
     value: Any
     source: str  # where it came from, for messages: "the tag 11.8.0-base-ubuntu20.04"
     verified: bool = True
 
 
-@dataclass(slots=True)
+@dataclass
 class Environment:
     image: ImageRef | None = None
     kind: str = "unknown"  # cuda | pytorch | tensorflow | ngc | python | os | unknown

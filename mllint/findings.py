@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from mllint.rule import Severity, Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     path: str
     rule_id: str

@@ -15,7 +15,7 @@ DEFAULT_REGISTRY = "docker.io"
 _REGISTRY_ALIASES = {"index.docker.io": DEFAULT_REGISTRY, "registry-1.docker.io": DEFAULT_REGISTRY}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ImageRef:
     raw: str
     registry: str  # "docker.io", "nvcr.io", "localhost:5000"

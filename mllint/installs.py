@@ -71,7 +71,7 @@ __all__ = [
 UNRESOLVED = "unresolved variable"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Requirement:
     """One package argument of an install command (see the module docstring for conventions)."""
 
@@ -93,7 +93,7 @@ class Requirement:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InstallRecord:
     """One package-manager invocation; ``command`` is the very SimpleCommand it came from."""
 
@@ -710,7 +710,7 @@ def _looks_like_path(text: str) -> bool:
 # --------------------------------------------------------------------------- file names
 
 
-@dataclass(slots=True)
+@dataclass
 class _Dist:
     name: str | None = None
     version: str | None = None

@@ -34,7 +34,11 @@ class Specs:
 
 
 class PluginError(Exception):
-    """A plugin broke the contract (duplicate rule id, bad return value, import failure)."""
+    """A plugin broke the contract (duplicate rule id, bad return value, import failure, refused options)."""
+
+    def __init__(self, message: str, plugin: str | None = None) -> None:
+        super().__init__(message)
+        self.plugin = plugin
 
 
 def _path_signature() -> str:
@@ -150,3 +154,22 @@ def collect_rules(manager: pluggy.PluginManager) -> "list[Rule]":
             rules.append(rule)
     rules.sort(key=lambda r: r.id)
     return rules
+
+
+def configurable_plugins(manager: pluggy.PluginManager) -> list[str]:
+    """Names a ``plugins:`` section may use: every registered plugin but the built-in rules."""
+    return sorted(name for name, _ in manager.list_name_plugin() if name and name != PROJECT)
+
+
+def configure(manager: pluggy.PluginManager, options: "dict[str, dict[str, Any]]") -> None:
+    """Call each plugin's ``mllint_configure`` with its own ``plugins:`` sub-mapping ({} when absent).
+
+    pluggy would pass every plugin the same arguments, so each implementation is called on its own.
+    """
+    for impl in manager.hook.mllint_configure.get_hookimpls():
+        name = manager.get_name(impl.plugin) or repr(impl.plugin)
+        kwargs = {"options": dict(options.get(name) or {})} if "options" in impl.argnames else {}
+        try:
+            impl.function(**kwargs)
+        except Exception as exc:  # a plugin refusing its options is a configuration error, not a crash
+            raise PluginError(f"plugin {name!r} rejected its options: {type(exc).__name__}: {exc}", name) from exc

@@ -14,7 +14,7 @@ def _tokens(text: str) -> set[str]:
     return {t.strip().lower() for t in text.replace("\t", " ").split(",") if t.strip()}
 
 
-@dataclass(slots=True)
+@dataclass
 class Suppressions:
     whole_file: set[str] = field(default_factory=set)
     # (first line, last line) of an instruction -> rule ids/names ignored there

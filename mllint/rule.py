@@ -35,7 +35,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RuleMeta:
     """A rule's catalogue entry (``rules/catalogue/<ID>.yaml`` for built-ins)."""
 
@@ -49,6 +49,8 @@ class RuleMeta:
     references: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     help_uri: str = ""
+    precision: str = ""  # how often a finding is right: GitHub code scanning's very-high/high/medium/low
+    security_severity: str = ""  # "0.0".."10.0", for rules tagged security (GitHub's security-severity)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], help_uri: str = "") -> "RuleMeta":
@@ -68,10 +70,34 @@ class RuleMeta:
             references=tuple(str(x) for x in data.get("references") or ()),
             tags=tuple(str(x) for x in data.get("tags") or ()),
             help_uri=str(data.get("help_uri") or help_uri),
+            precision=_precision(data.get("precision")),
+            security_severity=_security_severity(data.get("security_severity")),
         )
 
 
-@dataclass(frozen=True, slots=True)
+PRECISIONS = ("very-high", "high", "medium", "low")
+
+
+def _precision(value: Any) -> str:
+    text = str(value or "").strip()
+    if text and text not in PRECISIONS:
+        raise ValueError(f"precision {text!r} is not one of {', '.join(PRECISIONS)}")
+    return text
+
+
+def _security_severity(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        score = float(value)
+    except (TypeError, ValueError):
+        score = -1.0
+    if not 0.0 <= score <= 10.0:
+        raise ValueError(f"security_severity {value!r} is not a score from 0.0 to 10.0")
+    return f"{score:.1f}"
+
+
+@dataclass(frozen=True)
 class Span:
     line: int
     column: int
@@ -83,7 +109,7 @@ class Span:
         return cls(instruction.start_line, instruction.start_col, instruction.end_line, instruction.end_col)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Hit:
     """What a check reports; the engine adds the rule, the path and the severity."""
 
@@ -112,7 +138,7 @@ class Hit:
 Check = Callable[["CheckContext"], Iterable[Hit]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
     meta: RuleMeta
     check: Check = field(compare=False)

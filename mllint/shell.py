@@ -16,7 +16,7 @@ from dataclasses import dataclass
 __all__ = ["SimpleCommand", "split_script", "split_exec_form"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SimpleCommand:
     """One simple command, as the shell would execute it.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 # Larger inputs are refused: no real Dockerfile is this big, and a linter
@@ -32,7 +32,7 @@ SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox
              ".pytest_cache", ".ruff_cache", "venv", ".venv", "site-packages"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Source:
     path: str  # as shown in reports
     text: str | None
@@ -98,8 +98,13 @@ def read_stdin(name: str) -> Source:
     return decode(data, name)
 
 
-def collect(paths: list[str], stdin_name: str = "-") -> Iterator[Source]:
-    """Sources for the command-line paths: files, directories (recursive) and ``-``."""
+def collect(paths: list[str], stdin_name: str = "-",
+            exclude: Callable[[str], bool] | None = None) -> Iterator[Source]:
+    """Sources for the command-line paths: files, directories (recursive) and ``-``.
+
+    ``exclude`` (the configuration's globs) skips files, named or found; a directory
+    whose Dockerfiles are all excluded is not an error.
+    """
     for path in paths or ["."]:
         if path == "-":
             yield read_stdin(stdin_name)
@@ -107,8 +112,9 @@ def collect(paths: list[str], stdin_name: str = "-") -> Iterator[Source]:
             found = False
             for file_path in discover(path):
                 found = True
-                yield read_path(os.path.normpath(file_path))
+                if exclude is None or not exclude(file_path):
+                    yield read_path(os.path.normpath(file_path))
             if not found:
                 yield Source(path, None, "no Dockerfiles found in this directory", fatal=True)
-        else:
+        elif exclude is None or not exclude(path):
             yield read_path(path)

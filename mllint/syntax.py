@@ -53,14 +53,14 @@ class DockerfileSyntaxError(ValueError):
         return f"line {self.line}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Directive:
     name: str
     value: str
     line: int
 
 
-@dataclass(slots=True)
+@dataclass
 class Heredoc:
     name: str
     chomp: bool
@@ -79,7 +79,7 @@ class Heredoc:
         return body
 
 
-@dataclass(slots=True)
+@dataclass
 class RawInstruction:
     keyword: str  # upper-case, as BuildKit dispatches it
     written_keyword: str  # as written in the file
@@ -110,7 +110,7 @@ class RawInstruction:
         return self.position(self.value_offset + offset)
 
 
-@dataclass(slots=True)
+@dataclass
 class SyntaxTree:
     directives: list[Directive]
     instructions: list[RawInstruction]

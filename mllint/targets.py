@@ -27,7 +27,7 @@ _INDEX_CUDA = re.compile(r"download\.pytorch\.org/whl/(?:nightly/|test/)?(cu(\d+
 _LOCAL_CUDA = re.compile(r"^cu(\d{2,3})$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Target:
     """What one requirement means for CUDA."""
 

@@ -20,7 +20,7 @@ __all__ = ["Expansion", "expand", "raw_words", "split_words"]
 MAX_DEPTH = 32
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Expansion:
     text: str
     unresolved: frozenset[str]

@@ -44,6 +44,11 @@ def test_installed_wheel_runs_in_a_fresh_venv(wheel, tmp_path):
                             text=True, cwd=tmp_path, env=env, timeout=120)
     assert result.returncode == 1, result.stderr
     assert "ML003" in {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
+    # `mllint explain` renders the page from the catalogue: the wheel has no docs/ and needs none
+    explained = subprocess.run([str(bindir / "mllint"), "explain", "floating-image-tag"], capture_output=True,
+                               text=True, cwd=tmp_path, env=env, timeout=120)
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout == (ROOT / "docs" / "rules" / "ML001-floating-image-tag.md").read_text()
     location = subprocess.run([str(bindir / "python"), "-c", "import mllint, mllint.knowledge as k; "
                                "print(mllint.__file__); print(k.rules_dir())"], capture_output=True, text=True,
                               cwd=tmp_path, env=env)

@@ -22,19 +22,24 @@ _PLACEHOLDERS = {
 _PLACEHOLDER_FORMS = re.compile(r"^(?:x+|\*+|\.+|<[^>]*>|\{\{.*\}\}|your[-_].*)$", re.I)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Secret:
     service: str
     verified: bool
 
 
-def _tables() -> tuple[dict[str, _Secret], set[str]]:
+def _tables(configured=()) -> tuple[dict[str, _Secret], set[str]]:
+    """Known secret names and known non-secrets, plus the ``secret-names`` option (which wins)."""
     packages = knowledge.table("packages")
     secrets: dict[str, _Secret] = {}
     for row in packages.get("secret_names") or ():
         flag = row.get("unverified")
         secrets[str(row["name"]).upper()] = _Secret(str(row.get("service") or "an ML service"), not flag)
     not_secret = {str(row["name"]).upper() for row in packages.get("not_secret_names") or ()}
+    for name in configured:
+        known = secrets.get(name.upper())  # listing a name confirms it, so its findings are not mere notes
+        secrets[name.upper()] = _Secret(known.service if known else "configured (`secret-names`)", True)
+        not_secret.discard(name.upper())
     return secrets, not_secret
 
 
@@ -145,7 +150,7 @@ def _command_hit(instruction: Instruction, placed, what: str, service: str, name
 
 def ml_secret_in_image(ctx: CheckContext) -> Iterator[Hit]:
     """ARG/ENV named after an ML-service credential, or a literal token on a RUN command line."""
-    secrets, not_secret = _tables()
+    secrets, not_secret = _tables(ctx.options.get("secret-names") or ())
     login_vars = _login_variables(ctx)
     for stage in ctx.stages:
         for instruction in stage.instructions:

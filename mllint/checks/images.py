@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterator
 
@@ -43,8 +44,22 @@ def _jax_toolbox_nightly(image) -> bool:
     return not _DATED_TAG.search(image.tag) and not any(c.isdigit() for c in image.tag)
 
 
+def _allowed_to_float(image, patterns) -> bool:
+    """The ``allowed-floating-tags`` option: globs over the short and the full reference (no tag = `:latest`);
+    a pattern without a tag allows every tag of the repository."""
+    tag = image.tag or "latest"
+    names = (f"{image.familiar}:{tag}", f"{image.name}:{tag}")
+    for pattern in patterns:
+        if ":" not in pattern.rsplit("/", 1)[-1]:
+            pattern += ":*"
+        if any(fnmatch.fnmatchcase(name, pattern) for name in names):
+            return True
+    return False
+
+
 def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
     """FROM without a pinned tag: the build changes under you when the tag moves."""
+    allowed = ctx.options.get("allowed-floating-tags") or ()
     for stage in ctx.stages:
         if stage.parent is not None or not stage.base.resolved or stage.image is None:
             continue
@@ -66,6 +81,8 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
                     fix="pin an explicit CUDA tag",
                 )
                 continue
+            if allowed and _allowed_to_float(image, allowed):
+                continue
             yield Hit(
                 f"{origin or 'FROM ' + shown} has no tag, so it means `:latest`, which moves: rebuilds can get a "
                 "different OS, Python or framework; pin a version tag or a digest "
@@ -75,6 +92,8 @@ def floating_image_tag(ctx: CheckContext) -> Iterator[Hit]:
             )
             continue
         tag = image.tag
+        if allowed and _allowed_to_float(image, allowed):
+            continue
         if tag != "latest" and image.name == "docker.io/library/python" and _python_floats_minor(tag):
             yield Hit(
                 f"{origin or 'FROM ' + image.reference} names no Python minor version, so the tag moves to each new CPython "

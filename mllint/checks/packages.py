@@ -138,7 +138,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(out) + "$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ShippedFramework:
     name: str
     version: str | None  # the version the image ships, when known
@@ -192,10 +192,14 @@ def _ml_tables() -> tuple[set[str], list[tuple[str, str]], set[str]]:
     return names, globs, conda
 
 
-def is_ml_package(name: str | None, manager: str) -> bool:
-    """An ML framework / GPU framework library (not a CUDA runtime library, not a generic package)."""
+def is_ml_package(name: str | None, manager: str, extra: frozenset[str] = frozenset()) -> bool:
+    """An ML framework / GPU framework library (not a CUDA runtime library, not a generic package).
+
+    ``extra``: the ``ml-packages`` option, names (PEP 503-normalised) a team treats as frameworks too."""
     if not name:
         return False
+    if name in extra or canonicalize_name(name) in extra:
+        return True
     names, globs, conda = _ml_tables()
     if manager == "conda":
         return name in conda
@@ -290,6 +294,7 @@ def _pin_example(name: str, manager: str) -> str:
 
 
 def unpinned_ml_package(ctx: CheckContext) -> Iterator[Hit]:
+    extra = frozenset(canonicalize_name(n) for n in ctx.options.get("ml-packages") or ())
     for stage in ctx.stages:
         shipped = None
         for install in stage.installs:
@@ -299,7 +304,7 @@ def unpinned_ml_package(ctx: CheckContext) -> Iterator[Hit]:
             ngc_constraint = ngc_pip_constraint_active(install)
             for requirement in install.requirements:
                 name = requirement.name
-                if not is_ml_package(name, manager):
+                if not is_ml_package(name, manager, extra):
                     continue
                 if requirement.error and not _floor_only(requirement.specifier):
                     continue  # `torch==${TORCH_VERSION}`: the build argument pins it

@@ -31,7 +31,7 @@ def _unverified(row: dict, key: str) -> bool:
     return flag is True or (isinstance(flag, list) and key in flag)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Support:
     label: str  # "torch 2.9"
     lo: str | None = None  # lowest supported CPython minor

@@ -8,6 +8,8 @@ FORMATS = {
     "text": "mllint.report.text",
     "json": "mllint.report.json_format",
     "sarif": "mllint.report.sarif",
+    "github": "mllint.report.github",
+    "gitlab": "mllint.report.gitlab",
 }
 
 

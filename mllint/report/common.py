@@ -35,3 +35,14 @@ def summary_counts(reports) -> dict[str, int]:
         for finding in report.findings:
             counts[str(finding.severity)] += 1
     return counts
+
+
+def summary_line(reports) -> str:
+    """``3 findings (1 error, 2 warnings) in 2 files.`` or ``No findings in 1 file.``"""
+    counts = summary_counts(reports)
+    total = sum(counts.values())
+    files = f"{len(reports)} file{'s' if len(reports) != 1 else ''}"
+    if not total:
+        return f"No findings in {files}."
+    detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
+    return f"{total} finding{'s' if total != 1 else ''} ({detail}) in {files}."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mllint.report.common import one_line, summary_counts
+from mllint.report.common import one_line, summary_line
 
 _COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _RESET = "\x1b[0m"
@@ -21,13 +21,5 @@ def render(reports, rules, *, color: bool = False, **_) -> str:
             else:
                 severity_text = severity
             lines.append(f"{location} {f.rule_id} {severity_text} {one_line(f.message)} [{f.rule_name}]")
-    counts = summary_counts(reports)
-    total = sum(counts.values())
-    files = len(reports)
-    noun = "finding" if total == 1 else "findings"
-    detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
-    file_noun = "file" if files == 1 else "files"
-    lines.append(
-        f"{total} {noun} ({detail}) in {files} {file_noun}." if total else f"No findings in {files} {file_noun}."
-    )
+    lines.append(summary_line(reports))
     return "\n".join(lines) + "\n"

@@ -1,0 +1,52 @@
+"""``mllint rules``: every rule (built-in and from plugins) and what the configuration makes of it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def rows(all_rules, linter) -> list[dict[str, Any]]:
+    """One entry per rule: catalogue facts plus whether, and at which severity, it runs."""
+    enabled = {rule.id for rule in linter.rules}
+    out = []
+    for rule in all_rules:
+        meta = rule.meta
+        severity = linter.severity.get(rule.id, meta.severity)
+        out.append({
+            "id": meta.id,
+            "name": meta.name,
+            "default_severity": str(meta.severity),
+            "severity": str(severity),
+            "enabled": rule.id in enabled,
+            "plugin": rule.plugin,
+            "summary": " ".join(meta.summary.split()),
+            "tags": list(meta.tags),
+            "help_uri": meta.help_uri,
+        })
+    return out
+
+
+def render_json(entries: list[dict[str, Any]]) -> str:
+    return json.dumps({"schema_version": SCHEMA_VERSION, "rules": entries}, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_text(entries: list[dict[str, Any]]) -> str:
+    """A plain table; the ENABLED column shows a configured severity when it differs from the default."""
+    def enabled(entry: dict[str, Any]) -> str:
+        if not entry["enabled"]:
+            return "no"
+        if entry["severity"] != entry["default_severity"]:
+            return f"yes, as {entry['severity']}"
+        return "yes"
+
+    header = ("ID", "NAME", "DEFAULT", "ENABLED", "PLUGIN", "SUMMARY")
+    table = [header] + [(e["id"], e["name"], e["default_severity"], enabled(e), e["plugin"], e["summary"])
+                        for e in entries]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in table]
+    count = sum(1 for e in entries if e["enabled"])
+    lines.append(f"{len(entries)} rules, {count} enabled.")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
