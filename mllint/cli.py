@@ -137,11 +137,14 @@ def _write_baseline(path: str, reports) -> None:
               help="Value of a build argument, as `docker build --build-arg` would pass it.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="Judge end-of-life dates as of this day (default: today).")
+@click.option("--context", "build_context", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Build context in which to read the requirements, pyproject and conda environment files "
+              "that installs name (default: each Dockerfile's directory).")
 @click.option("--sarif-category", default=None, metavar="NAME",
               help="GitHub code scanning category of the SARIF run (runAutomationDetails.id), to upload several "
               "analyses of one commit.")
 def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
-                 sarif_category, config_file, no_config, baseline_file, write_baseline):
+                 sarif_category, config_file, no_config, baseline_file, write_baseline, build_context):
     """Lint Dockerfiles (files, directories searched recursively, or - for stdin)."""
     from mllint.engine import SelectionError
     from mllint.report import render
@@ -158,6 +161,8 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             _split_names(ignore),
             today=today.date() if today else _dt.date.today(),
             build_args=_parse_build_args(build_args),
+            follow_files=True,
+            build_context=build_context,
         )
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from None

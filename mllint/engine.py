@@ -16,7 +16,7 @@ from mllint import dockerfile as model
 from mllint.context import CheckContext
 from mllint.findings import Finding
 from mllint.pragmas import suppressions
-from mllint.rule import Rule, Severity
+from mllint.rule import Rule, Severity, Span
 
 
 class SelectionError(ValueError):
@@ -62,8 +62,14 @@ class Linter:
         today: _dt.date | None = None,
         options: dict[str, Any] | None = None,
         build_args: Mapping[str, str] | None = None,
+        follow_files: bool = False,
+        build_context: str | None = None,
     ) -> None:
         self.all_rules = rules
+        # dependency files (mllint.depfiles): followed when asked, in ``build_context`` or else the
+        # Dockerfile's directory
+        self.follow_files = follow_files
+        self.build_context = build_context
         chosen = resolve_rules(rules, select) if list(select) else {r.id for r in rules}
         chosen -= resolve_rules(rules, ignore)
         self.rules = [r for r in rules if r.id in chosen]
@@ -91,6 +97,10 @@ class Linter:
             return report
         for problem in parsed.problems:
             report.problems.append(f"{problem.message} (line {problem.line})")
+        if self.follow_files:
+            from mllint.depfiles import attach, reader_for
+
+            attach(parsed, reader_for(path, self.build_context), path)
         context = CheckContext(dockerfile=parsed, path=path, today=self.today, options=self.options)
         quiet = suppressions(parsed)
         occurrences: dict[tuple[str, str], int] = {}
@@ -110,13 +120,19 @@ class Linter:
                 if quiet.covers(rule.id, rule.name, span.line):
                     continue
                 anchor = " ".join(hit.instruction.raw.line_text.split())
+                where, related = path, ()
+                origin = getattr(hit.instruction, "origin", None)
+                if origin is not None:  # declared in a dependency file: located there, RUN related
+                    where, related = origin.path, ((path, span),)
+                    span = Span(origin.line, origin.column, origin.line, origin.end_column)
+                    anchor = f"{origin.path.rsplit('/', 1)[-1]}: {' '.join(origin.text.split())}"
                 key = (rule.id, anchor)
                 occurrence = occurrences.get(key, 0)
                 occurrences[key] = occurrence + 1
                 severity = self.severity.get(rule.id) or hit.severity or rule.meta.severity
                 report.findings.append(
                     Finding(
-                        path=path,
+                        path=where,
                         rule_id=rule.id,
                         rule_name=rule.name,
                         severity=severity,
@@ -126,6 +142,7 @@ class Linter:
                         fix=hit.fix,
                         anchor=anchor,
                         occurrence=occurrence,
+                        related=related,
                     )
                 )
         report.findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))

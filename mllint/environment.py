@@ -264,6 +264,7 @@ def _cache(stage: Stage) -> dict:
 
 def environment(stage: Stage, before: Instruction | None = None) -> Environment:
     """The stage's environment after its instructions (or just before ``before``)."""
+    before = getattr(before, "declared_by", None) or before  # a dependency file's line: its RUN
     key = (stage.index, id(before) if before is not None else None)
     cache = _cache(stage)
     if key in cache:

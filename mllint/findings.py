@@ -19,6 +19,8 @@ class Finding:
     fix: str | None = None
     anchor: str = ""  # normalised instruction text, for fingerprints that survive line moves
     occurrence: int = 0  # how many earlier findings share rule + anchor
+    # other places that matter, as (path, span): the RUN that reads the dependency file a finding is in
+    related: tuple[tuple[str, Span], ...] = ()
 
     @property
     def line(self) -> int:

@@ -46,7 +46,8 @@ class Session:
     rules: "list[Rule]"
 
     def linter(self, select: Sequence[str] = (), ignore: Sequence[str] = (), *, today: _dt.date | None = None,
-               build_args: Mapping[str, str] | None = None) -> "Linter":
+               build_args: Mapping[str, str] | None = None, follow_files: bool = False,
+               build_context: str | None = None) -> "Linter":
         """A linter for the command-line ``select``/``ignore`` on top of the file's."""
         from mllint.engine import Linter
 
@@ -56,7 +57,8 @@ class Session:
         else:
             chosen, dropped = list(config.select or ()), [*config.ignore, *ignore]
         return Linter(self.rules, select=chosen, ignore=dropped, severity=config.severity, today=today,
-                      options=config.rule_options(), build_args=build_args)
+                      options=config.rule_options(), build_args=build_args, follow_files=follow_files,
+                      build_context=build_context)
 
     def skipped_rules(self, path: str) -> set[str]:
         """Rule ids ``per-file-ignores`` turns off for ``path``."""

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
+EMPTY_CONTEXT = FIXTURES / "contexts" / "empty"
 SARIF_SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
 TODAY = dt.date(2026, 11, 24)  # pinned: date-dependent rules must not drift with the calendar
 
@@ -43,8 +44,10 @@ def lint():
 
     rules = collect_rules(plugin_manager(entry_points=False))
 
-    def _lint(text: str, select=(), ignore=(), today=TODAY, build_args=None):
-        linter = Linter(rules, select=select, ignore=ignore, today=today, build_args=build_args)
-        return linter.lint_text(text, "Dockerfile")
+    def _lint(text: str, select=(), ignore=(), today=TODAY, build_args=None, path="Dockerfile", context=None):
+        # dependency files are followed into ``context`` (default: an empty build context)
+        linter = Linter(rules, select=select, ignore=ignore, today=today, build_args=build_args,
+                        follow_files=True, build_context=str(context or EMPTY_CONTEXT))
+        return linter.lint_text(text, path)
 
     return _lint

@@ -1,8 +1,10 @@
 """The seed's three example images get exactly the findings a senior ML engineer would agree with.
 
 - tensorflow-gpu: a pinned `tensorflow/tensorflow:2.12.0-gpu` with `pip install --no-cache-dir -r ...`:
-  nothing in the Dockerfile itself is wrong (what requirements.txt holds is followed by a later feature).
-- python-slim: `python:3.9-slim` runs CPython 3.9, end of life since 2025-10-31 (today is pinned).
+  nothing is wrong; its requirements.txt (read from the example's directory, the build context) pins
+  everything but keras-tuner, which is no ML framework.
+- python-slim: `python:3.9-slim` runs CPython 3.9, end of life since 2025-10-31 (today is pinned); its
+  requirements.txt asks for `torch>=2.0` (line 3) and an unpinned `transformers` (line 4).
 - cuda-base: on `nvidia/cuda:11.8.0-base-ubuntu20.04`, unpinned torch/torchvision from a merged
   `--extra-index-url` (dependency confusion), pip caches left in two layers, and TensorFlow 2.13, which
   needs cuDNN from the system, on a `-base` image that has none: TensorFlow silently runs on the CPU.
@@ -15,7 +17,11 @@ from conftest import FIXTURES
 
 EXPECTED = {
     "tensorflow-gpu": [],
-    "python-slim": [(2, "ML013", "warning")],
+    "python-slim": [
+        (2, "ML013", "warning"),
+        ("requirements.txt", 3, "ML002", "warning"),
+        ("requirements.txt", 4, "ML002", "warning"),
+    ],
     "cuda-base": [
         (9, "ML002", "warning"),
         (9, "ML002", "warning"),
@@ -29,8 +35,21 @@ EXPECTED = {
 
 def test_seed_examples(lint):
     for name, expected in EXPECTED.items():
-        text = (FIXTURES / "examples" / name / "Dockerfile").read_text()
-        report = lint(text)
+        folder = FIXTURES / "examples" / name
+        text = (folder / "Dockerfile").read_text()
+        report = lint(text, path=str(folder / "Dockerfile"), context=folder)
         assert not report.problems
-        got = sorted((f.line, f.rule_id, str(f.severity)) for f in report.findings)
-        assert got == sorted(expected), (name, [f"{f.line} {f.rule_id} {f.message}" for f in report.findings])
+        got = [(f.line, f.rule_id, str(f.severity)) if f.path == str(folder / "Dockerfile")
+                     else (f.path[len(str(folder)) + 1:], f.line, f.rule_id, str(f.severity))
+                     for f in report.findings]
+        assert sorted(got, key=str) == sorted(expected, key=str), (
+            name, [f"{f.path}:{f.line} {f.rule_id} {f.message}" for f in report.findings])
+
+
+def test_dependency_finding_points_back_at_the_run(lint):
+    folder = FIXTURES / "examples" / "python-slim"
+    report = lint((folder / "Dockerfile").read_text(), path=str(folder / "Dockerfile"), context=folder)
+    found = [f for f in report.findings if f.path.endswith("requirements.txt")]
+    assert [f.span.column for f in found] == [1, 1]
+    assert all(f.related and f.related[0][0] == str(folder / "Dockerfile") and f.related[0][1].line == 6
+               for f in found)

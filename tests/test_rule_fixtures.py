@@ -1,7 +1,8 @@
 """Every rule against its fixtures: ``tests/fixtures/rules/<rule-name>/*.Dockerfile``.
 
 Each fixture states what it expects in a comment: ``# expect: 3,7`` (the rule
-fires on lines 3 and 7) or ``# expect: none``. Files named ``fire-*`` must
+fires on lines 3 and 7), ``# expect: requirements.txt:2`` (line 2 of a file in the
+fixture's build context, the directory ``<fixture>.context/`` beside it) or ``# expect: none``. Files named ``fire-*`` must
 fire and ``pass-*`` must not, so a fixture cannot silently assert nothing.
 """
 
@@ -20,11 +21,21 @@ def _cases():
     return sorted(RULE_FIXTURES.glob("*/*.Dockerfile"))
 
 
-def _expected(text: str) -> list[int]:
+def _expected(text: str) -> list[str]:
+    """Lines of the Dockerfile (``7``) or of a file in the fixture's build context (``requirements.txt:3``)."""
     match = _EXPECT.search(text)
     assert match, "fixture lacks an '# expect:' line"
     value = match.group(1).strip()
-    return [] if value == "none" else sorted(int(x) for x in value.split(","))
+    return [] if value == "none" else sorted(x.strip() for x in value.split(","))
+
+
+def _where(finding, context) -> str:
+    """How an expect line names a finding's place: its line, prefixed by the file when not the Dockerfile."""
+    if finding.path == "Dockerfile":
+        return str(finding.line)
+    prefix = str(context).replace("\\", "/").rstrip("/") + "/"
+    name = finding.path[len(prefix):] if finding.path.startswith(prefix) else finding.path
+    return f"{name}:{finding.line}"
 
 
 @pytest.mark.parametrize("path", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -35,10 +46,12 @@ def test_rule_fixture(path, lint):
         assert expected, "a fire- fixture must expect findings"
     elif path.name.startswith("pass-"):
         assert not expected, "a pass- fixture must expect none"
-    report = lint(text, select=[path.parent.name])
+    # a fixture's build context, if it needs one, is the directory beside it: fire-x.Dockerfile -> fire-x.context/
+    context = path.with_suffix(".context")
+    report = lint(text, select=[path.parent.name], context=context if context.is_dir() else None)
     assert not report.problems, report.problems
-    lines = sorted(f.line for f in report.findings)
-    assert lines == expected, [f"{f.line}: {f.message}" for f in report.findings]
+    lines = sorted(_where(f, context) for f in report.findings)
+    assert lines == expected, [f"{f.path}:{f.line}: {f.message}" for f in report.findings]
     for finding in report.findings:
         assert finding.rule_name == path.parent.name
         assert finding.message.endswith(".") and len(finding.message) < 400

@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from mllint import knowledge
 from mllint.context import CheckContext
+from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage
 from mllint.environment import Environment, environment
 from mllint.rule import Hit, Severity
@@ -241,7 +242,7 @@ def _apt_cuda_majors(stage: Stage) -> set[str]:
 
 def cuda_wheel_mismatch(ctx: CheckContext) -> Iterator[Hit]:
     for stage in ctx.stages:
-        for install in stage.installs:
+        for install in with_declared(stage.installs):
             if not _installing(install):
                 continue
             found = [t for t in targets(install) if t.cuda and not t.cpu_only]
@@ -370,7 +371,7 @@ def _other_gpu_framework(stage: Stage) -> bool:
 
 def cpu_wheel_on_gpu_image(ctx: CheckContext) -> Iterator[Hit]:
     for stage in ctx.stages:
-        for install in stage.installs:
+        for install in with_declared(stage.installs):
             if not _installing(install):
                 continue
             cpu = [t for t in targets(install) if t.cpu_only]

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from mllint.context import CheckContext
+from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Instruction
 from mllint.rule import Hit, Severity
 
@@ -285,7 +286,7 @@ def pip_extra_index_url(ctx: CheckContext) -> Iterator[Hit]:
     for instruction in ctx.dockerfile.instructions:
         yield from _variable_hits(instruction)
         yield from _conf_hits(instruction)
-        for install in instruction.installs:
+        for install in with_declared(instruction.installs, kinds=("option",)):
             if install.manager == "pip":
                 yield from _pip_install_hits(install)
                 yield from _pip_config_set_hits(install)

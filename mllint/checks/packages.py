@@ -5,7 +5,8 @@
 * ML007 ``deprecated-ml-package``: a removed, retired or stub package (or a removed extra).
 
 All three read install records (``stage.installs``) and the knowledge tables; none looks at
-command text. Requirement files (``-r``) and conda environment files are out of scope.
+command text. What requirement, pyproject and conda environment files declare comes in through
+``with_declared`` (see ``mllint.depfiles``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 
 from mllint import knowledge
 from mllint.context import CheckContext
+from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage
 from mllint.environment import Fact, environment
 from mllint.installs import Requirement, parse_conda_spec, parse_pip_requirement
@@ -297,7 +299,7 @@ def unpinned_ml_package(ctx: CheckContext) -> Iterator[Hit]:
     extra = frozenset(canonicalize_name(n) for n in ctx.options.get("ml-packages") or ())
     for stage in ctx.stages:
         shipped = None
-        for install in stage.installs:
+        for install in with_declared(stage.installs):
             manager = install.manager
             if install.action not in INSTALL_ACTIONS.get(manager, ()) or _constrained(install):
                 continue
@@ -496,7 +498,7 @@ def _satisfied(requirement: Requirement, version: Version, stage: Stage) -> bool
 def framework_reinstalled(ctx: CheckContext) -> Iterator[Hit]:
     for stage in ctx.stages:
         shipped = None
-        for install in stage.installs:
+        for install in with_declared(stage.installs):
             manager = install.manager
             if manager not in ("pip", "uv", "conda"):
                 continue
@@ -689,7 +691,7 @@ def _cuda_major_requested(requirement: Requirement) -> int | None:
 def deprecated_ml_package(ctx: CheckContext) -> Iterator[Hit]:
     entries = _deprecated_entries()
     for stage in ctx.stages:
-        for install in stage.installs:
+        for install in with_declared(stage.installs):
             manager = install.manager
             if manager not in ("pip", "uv", "conda"):
                 continue

@@ -12,6 +12,7 @@ from packaging.version import InvalidVersion, Version
 
 from mllint import knowledge
 from mllint.context import CheckContext
+from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Instruction, Stage
 from mllint.environment import Fact, environment
 from mllint.rule import Hit, Severity
@@ -347,7 +348,7 @@ def _local_wheels(install: Install) -> bool:
 def python_version_unsupported(ctx: CheckContext) -> Iterator[Hit]:
     """pip/uv installs an exact framework release that publishes nothing for the running Python."""
     for stage in ctx.stages:
-        for install in stage.installs:
+        for install in with_declared(stage.installs):
             if install.manager not in ("pip", "uv") or install.action != "install":
                 continue
             record = install.record

@@ -11,7 +11,7 @@ SCHEMA_VERSION = 1
 
 
 def finding_dict(f) -> dict:
-    return {
+    data = {
         "path": f.path,
         "line": f.span.line,
         "column": f.span.column,
@@ -25,6 +25,9 @@ def finding_dict(f) -> dict:
         "fix": f.fix,
         "fingerprint": f.fingerprint,
     }
+    if getattr(f, "related", ()):  # a finding in a dependency file: the RUN that reads it
+        data["related"] = [{"path": path, "line": span.line, "column": span.column} for path, span in f.related]
+    return data
 
 
 def render(reports, rules, **_) -> str:

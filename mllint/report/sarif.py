@@ -145,7 +145,7 @@ def _result(f, index: dict[str, int]) -> om.Result:
         end_line=f.span.end_line,
         end_column=f.span.end_column,
     )
-    return om.Result(
+    result = om.Result(
         rule_id=f.rule_id,
         rule_index=index.get(f.rule_id, -1),
         level=LEVELS[f.severity],
@@ -153,6 +153,16 @@ def _result(f, index: dict[str, int]) -> om.Result:
         locations=[_location(relative_uri(f.path), region)],
         partial_fingerprints={"primaryLocationLineHash": line_hash(f), "mllint/v1": f.fingerprint},
     )
+    related = []
+    for number, (path, span) in enumerate(getattr(f, "related", ()) or ()):
+        location = _location(relative_uri(path), om.Region(start_line=span.line, start_column=span.column,
+                                                           end_line=span.end_line, end_column=span.end_column))
+        location.id = number
+        location.message = om.Message(text="the install that reads this file")
+        related.append(location)
+    if related:
+        result.related_locations = related
+    return result
 
 
 def _stderr(message: str) -> None:
