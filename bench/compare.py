@@ -194,14 +194,22 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 def compare(scenario: str, tools: dict[str, Tool], argsets: dict[str, list[str]], cwd: str, runs: int,
-            files: int, extra: dict | None = None, warmup: int = 1, timeout: float | None = None) -> dict:
-    """Measure both tools (hadolint first), each on its own argument list; never raises."""
+            files: int, extra: dict | None = None, warmup: int = 1, timeout: float | None = None,
+            skip: tuple[str, ...] = (), runs_for: dict[str, int] | None = None) -> dict:
+    """Measure both tools (hadolint first), each on its own argument list; never raises.
+
+    ``skip``: tools not measured here (hadolint at 50x would take ~10 minutes a run);
+    ``runs_for``: a different number of runs for some tool.
+    """
     entry: dict = {"scenario": scenario, "files": files, **(extra or {}), "warmup": warmup, "tools": {},
-                   "errors": []}
+                   "errors": [], "skipped": list(skip)}
     for name in ("hadolint", "mllint"):
-        print(f"  {scenario}: {name} ({runs} runs + {warmup} warm-up) ...", file=sys.stderr, flush=True)
+        if name in skip:
+            continue
+        tool_runs = (runs_for or {}).get(name, runs)
+        print(f"  {scenario}: {name} ({tool_runs} runs + {warmup} warm-up) ...", file=sys.stderr, flush=True)
         try:
-            entry["tools"][name] = measure(tools[name], argsets[name], cwd, runs, warmup, timeout)
+            entry["tools"][name] = measure(tools[name], argsets[name], cwd, tool_runs, warmup, timeout)
         except BenchError as exc:
             entry["errors"].append(f"[{scenario}] {exc}")
             print(f"  ERROR: {exc}", file=sys.stderr, flush=True)
@@ -227,7 +235,8 @@ def print_table(entries: list[dict]) -> None:
         for name in ("hadolint", "mllint"):
             r = e["tools"].get(name)
             if r is None:
-                rows.append((e["scenario"], name, str(e["files"]), "FAILED", "", "", "", "", "", ""))
+                state = "skipped" if name in e.get("skipped", ()) else "FAILED"
+                rows.append((e["scenario"], name, str(e["files"]), state, "", "", "", "", "", ""))
                 continue
             mine = name == "mllint"
             rows.append((
@@ -257,7 +266,8 @@ def print_scaling(scaling: list[dict]) -> None:
         for name in ("hadolint", "mllint"):
             r = e["tools"].get(name)
             if r is None:
-                rows.append((f"{e['factor']}x", str(e["files"]), name, "FAILED", "", ""))
+                state = "skipped" if name in e.get("skipped", ()) else "FAILED"
+                rows.append((f"{e['factor']}x", str(e["files"]), name, state, "", ""))
                 continue
             rows.append((f"{e['factor']}x", str(e["files"]), name, f"{r['median_s']:.3f}",
                          f"{1000 * r['median_s'] / e['files']:.2f}",
@@ -288,8 +298,12 @@ def linearity(scaling: list[dict]) -> dict[str, dict]:
         text = (f"time({f1}x)/time({f0}x) = {growth:.1f} (linear would be {expected:g}; start-up cost makes it "
                 f"lower); marginal ms/file: " + " -> ".join(f"{1000 * s:.2f}" for s in steps) + "; "
                 + ("SUPERLINEAR" if superlinear else "roughly linear or better"))
+        rss = [e["tools"][name]["peak_rss_kib"] for e in done if name in e["tools"]]
+        rss_growth = rss[-1] / rss[0] if rss and rss[0] and rss[-1] else None
+        if rss_growth is not None:  # flat: within 25% from the smallest to the largest tree
+            text += f"; peak RSS {f1}x/{f0}x = {rss_growth:.2f} ({'flat' if rss_growth <= 1.25 else 'GROWS'})"
         verdicts[name] = {"growth": growth, "expected": expected, "marginal_s_per_file": steps,
-                          "superlinear": superlinear, "text": text}
+                          "superlinear": superlinear, "rss_growth": rss_growth, "text": text}
     return verdicts
 
 
@@ -313,7 +327,12 @@ def print_targets(entries: list[dict], scaling: list[dict]) -> None:
         print(f"  {label}: {value:.2f}  ({'; '.join(parts)})")
     verdicts = linearity(scaling) if scaling else {}
     if "mllint" in verdicts:
-        print(f"  scaling: {'SUPERLINEAR' if verdicts['mllint']['superlinear'] else 'roughly linear or better'}")
+        verdict = verdicts["mllint"]
+        print(f"  scaling: {'SUPERLINEAR' if verdict['superlinear'] else 'roughly linear or better'}"
+              f" (time {verdict['growth']:.1f} for {verdict['expected']:g}x the files)")
+        if verdict["rss_growth"] is not None:
+            print(f"  scaling peak RSS: {verdict['rss_growth']:.2f}x from the smallest to the largest tree "
+                  f"({'flat' if verdict['rss_growth'] <= 1.25 else 'GROWS'})")
 
 
 # --------------------------------------------------------------------------- main
@@ -326,10 +345,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hadolint", help="hadolint executable (default: PATH, else next to this Python)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"corpus directory ({DEFAULT_CORPUS})")
     parser.add_argument("--single", type=Path, help="file for the single-file scenario (default: a small ML file)")
-    parser.add_argument("--scaling", action="store_true", help="also run the scaling scenario (corpus x1/x10/x50)")
+    parser.add_argument("--scaling", action=argparse.BooleanOptionalAction, default=True,
+                        help="run the scaling scenario (corpus x1/x10/x50; on by default, --no-scaling to skip)")
+    parser.add_argument("--hadolint-factors", default="1,10", metavar="LIST",
+                        help="scaling factors at which hadolint is measured too (1,10: at 50x it needs ~10 min a run)")
+    parser.add_argument("--hadolint-scaling-runs", type=int, default=1, metavar="N",
+                        help="timed runs of hadolint per scaling factor (1)")
     parser.add_argument("--factors", default="1,10,50", help="scaling factors, comma-separated (1,10,50)")
-    parser.add_argument("--scaling-runs", type=int, metavar="N",
-                        help="timed runs per factor in --scaling (default: --runs); the warm-up is done at the "
+    parser.add_argument("--scaling-runs", type=int, default=3, metavar="N",
+                        help="timed runs of mllint per factor in --scaling (3); the warm-up is done at the "
                              "smallest factor only")
     parser.add_argument("--timeout", type=float, default=1800.0, metavar="S",
                         help="kill a linter process after S seconds and report a failure (1800; 0 = never)")
@@ -344,6 +368,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--factors takes comma-separated integers")
     if not factors or factors[0] < 1:
         parser.error("--factors must be positive integers")
+    try:
+        hadolint_factors = {int(f) for f in args.hadolint_factors.split(",") if f.strip()}
+    except ValueError:
+        parser.error("--hadolint-factors takes comma-separated integers")
 
     hadolint = find_hadolint(args.hadolint)
     if hadolint is None:
@@ -358,6 +386,11 @@ def main(argv: list[str] | None = None) -> int:
               + f".\nInstall it with:  {Path(sys.executable).parent / 'pip'} install -e {REPO}\n"
               "(or pass --mllint PATH).", file=sys.stderr)
         return 2
+    # A wheel install ships compiled bytecode; an editable checkout with PYTHONDONTWRITEBYTECODE set
+    # would recompile every module on each run and measure the compiler, not mllint.
+    import compileall
+
+    compileall.compile_dir(str(REPO / "mllint"), quiet=1)
     corpus = args.corpus.resolve()
     files = corpus_inputs(corpus)
     if not files:
@@ -413,7 +446,9 @@ def main(argv: list[str] | None = None) -> int:
                     scaling.append(compare(f"scale {factor}x", tools,
                                            {"mllint": ["--no-color", "."], "hadolint": rel},
                                            tree, args.scaling_runs or args.runs, len(rel), {"factor": factor},
-                                           warmup=1 if factor == factors[0] else 0, timeout=timeout))
+                                           warmup=1 if factor == factors[0] else 0, timeout=timeout,
+                                           skip=() if factor in hadolint_factors else ("hadolint",),
+                                           runs_for={"hadolint": args.hadolint_scaling_runs}))
                 finally:
                     shutil.rmtree(tree, ignore_errors=True)
     finally:

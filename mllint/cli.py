@@ -73,6 +73,22 @@ def _parse_build_args(values: tuple[str, ...]) -> dict[str, str]:
     return result
 
 
+def _parse_jobs(value: str) -> int | None:
+    """``--jobs``: a positive number of processes, or None for automatic."""
+    if value.strip().lower() == "auto":
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise click.BadParameter(f"{value!r} is not a positive number or 'auto'", param_hint="--jobs")
+    return int(value)
+
+
+def _problem_line(path: str, problem: str) -> str:
+    """One stderr line per problem: the path and the problem may quote hostile text."""
+    from mllint.report.common import one_line
+
+    return f"mllint: {one_line(path)}: {one_line(problem)}"
+
+
 def _session(config_file: str | None, no_config: bool):
     """Configuration and plugins, or one line on stderr and exit code 2."""
     from mllint.session import SetupError, read_config, start
@@ -140,11 +156,13 @@ def _write_baseline(path: str, reports) -> None:
 @click.option("--context", "build_context", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Build context in which to read the requirements, pyproject and conda environment files "
               "that installs name (default: each Dockerfile's directory).")
+@click.option("-j", "--jobs", default="auto", metavar="N|auto", show_default=True,
+              help="Lint on N processes (1: none). auto: up to 4, started only after the first 100 files.")
 @click.option("--sarif-category", default=None, metavar="NAME",
               help="GitHub code scanning category of the SARIF run (runAutomationDetails.id), to upload several "
               "analyses of one commit.")
 def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
-                 sarif_category, config_file, no_config, baseline_file, write_baseline, build_context):
+                 sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs):
     """Lint Dockerfiles (files, directories searched recursively, or - for stdin)."""
     from mllint.engine import SelectionError
     from mllint.report import render
@@ -170,16 +188,21 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
 
     from mllint.engine import FileReport
 
-    reports = []
-    for source in collect(list(paths), stdin_filename, exclude=config.excluded if config.exclude else None):
+    from mllint.parallel import lint_in_order
+
+    def lint_one(source):
         if source.text is None:
-            report = FileReport(source.path, problems=[source.problem or "unreadable"], fatal=True)
-        else:
-            report = linter.lint_text(source.text, source.path, skip=session.skipped_rules(source.path))
-            if source.problem:
-                report.problems.insert(0, source.problem)
+            return FileReport(source.path, problems=[source.problem or "unreadable"], fatal=True)
+        report = linter.lint_text(source.text, source.path, skip=session.skipped_rules(source.path))
+        if source.problem:
+            report.problems.insert(0, source.problem)
+        return report
+
+    reports = []
+    sources = collect(list(paths), stdin_filename, exclude=config.excluded if config.exclude else None)
+    for source, report in lint_in_order(sources, lint_one, _parse_jobs(jobs)):
         for problem in report.problems:
-            click.echo(f"mllint: {source.path}: {problem}", err=True)
+            click.echo(_problem_line(source.path, problem), err=True)
         reports.append(report)
 
     if write_baseline:

@@ -9,6 +9,8 @@ installs.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -16,6 +18,7 @@ from types import MappingProxyType
 from mllint import syntax
 from mllint.images import ImageRef, parse_image
 from mllint.installs import InstallRecord, install_records
+from mllint.scope import Scope
 from mllint.shell import SimpleCommand, split_exec_form, split_script
 from mllint.syntax import DockerfileSyntaxError, Heredoc, RawInstruction
 from mllint.variables import Expansion, expand, split_words
@@ -209,8 +212,7 @@ class _Builder:
         self.df = Dockerfile(text=text, tree=tree)
         self.build_args = build_args
         self.stage: Stage | None = None
-        self.scope: dict[str, str | None] = {}
-        self.frozen: Mapping[str, str | None] = _EMPTY
+        self.scope = Scope()
         self.before_from_reported = False
 
     def build(self) -> Dockerfile:
@@ -220,8 +222,12 @@ class _Builder:
 
     # -- scope ---------------------------------------------------------------
     def set_var(self, name: str, value: str | None) -> None:
-        self.scope[name] = value
-        self.frozen = MappingProxyType(dict(self.scope))
+        self.scope.set(name, value)
+
+    @property
+    def frozen(self) -> Mapping[str, str | None]:
+        """The variables in force now, as a snapshot that later assignments do not change."""
+        return self.scope.snapshot()
 
     def add(self, raw: RawInstruction) -> None:
         keyword = raw.keyword
@@ -295,8 +301,7 @@ class _Builder:
         self.df.stages.append(stage)
         self.df.instructions.append(instruction)
         self.stage = stage
-        self.scope = dict(stage.env)
-        self.frozen = MappingProxyType(dict(self.scope))
+        self.scope = Scope(stage.env)
 
     # -- argument forms --------------------------------------------------------
     def arg_pairs(self, raw: RawInstruction) -> list[tuple[str, str | None]]:
@@ -345,9 +350,11 @@ class _Builder:
                 line, col = raw.value_position(command.offset)
                 commands.append(RunCommand(command, line, col, False))
             for doc in raw.heredocs:
-                if _heredoc_is_script(doc, main):
-                    for command in split_script(doc.text, heredoc=True):
-                        line, col = _heredoc_position(doc, command.offset)
+                body = doc.text  # computed once: a property, and heredocs can be long
+                if _heredoc_is_script(doc, main, body):
+                    starts = _line_starts(body)
+                    for command in split_script(body, heredoc=True):
+                        line, col = _heredoc_position(doc, command.offset, starts)
                         commands.append(RunCommand(command, line, col, True))
         instruction.commands = commands
         placed = {id(c.command): c for c in commands}
@@ -356,7 +363,7 @@ class _Builder:
             line, col = (where.line, where.column) if where else (raw.start_line, raw.start_col)
             env = instruction.env
             if record.assignments:
-                env = MappingProxyType({**env, **dict(record.assignments)})
+                env = MappingProxyType(ChainMap(dict(record.assignments), env))
             instruction.installs.append(Install(record, instruction, line, col, env))
 
 
@@ -368,9 +375,9 @@ def raw_flag(raw: RawInstruction, name: str) -> str:
     return ""
 
 
-def _heredoc_is_script(doc: Heredoc, main: list[SimpleCommand]) -> bool:
+def _heredoc_is_script(doc: Heredoc, main: list[SimpleCommand], body: str | None = None) -> bool:
     """True when the heredoc body is run by a shell (``RUN <<EOF`` or ``RUN bash <<EOF``)."""
-    first_line = doc.text.split("\n", 1)[0]
+    first_line = (doc.text if body is None else body).split("\n", 1)[0]
     if first_line.startswith("#!"):
         interpreter = first_line[2:].strip().split()
         if interpreter and interpreter[0].rsplit("/", 1)[-1] == "env" and len(interpreter) > 1:
@@ -388,8 +395,19 @@ def _heredoc_is_script(doc: Heredoc, main: list[SimpleCommand]) -> bool:
     return False
 
 
-def _heredoc_position(doc: Heredoc, offset: int) -> tuple[int, int]:
-    text = doc.text
-    before = text.count("\n", 0, offset)
-    line_start = text.rfind("\n", 0, offset) + 1
-    return doc.start_line + before, offset - line_start + 1
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
+def _heredoc_position(doc: Heredoc, offset: int, starts: list[int] | None = None) -> tuple[int, int]:
+    """(line, column) of ``offset`` in the body; ``starts`` (its line starts) keeps long heredocs linear."""
+    if starts is None:
+        starts = _line_starts(doc.text)
+    before = bisect_right(starts, offset) - 1
+    return doc.start_line + before, offset - starts[before] + 1

@@ -104,22 +104,28 @@ class Linter:
         context = CheckContext(dockerfile=parsed, path=path, today=self.today, options=self.options)
         quiet = suppressions(parsed)
         occurrences: dict[tuple[str, str], int] = {}
+        anchors: dict[int, str] = {}  # per instruction: a long RUN can have thousands of hits
         for rule in self.rules:
             if rule.id in skipped:
                 continue
             try:
                 hits = list(rule.check(context))
             except Exception as exc:  # noqa: BLE001 - a faulty rule must not hide the others
+                detail = str(exc)
+                if len(detail) > 200:  # exceptions may carry whole model objects in their text
+                    detail = detail[:200] + "..."
                 report.problems.append(
                     f"rule {rule.id} ({rule.name}) from plugin {rule.plugin!r} crashed: "
-                    f"{type(exc).__name__}: {exc}"
+                    f"{type(exc).__name__}: {detail}"
                 )
                 continue
             for hit in hits:
                 span = hit.span
                 if quiet.covers(rule.id, rule.name, span.line):
                     continue
-                anchor = " ".join(hit.instruction.raw.line_text.split())
+                anchor = anchors.get(id(hit.instruction))
+                if anchor is None:
+                    anchor = anchors[id(hit.instruction)] = " ".join(hit.instruction.raw.line_text.split())
                 where, related = path, ()
                 origin = getattr(hit.instruction, "origin", None)
                 if origin is not None:  # declared in a dependency file: located there, RUN related

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from mllint.variables import raw_words
@@ -79,6 +80,10 @@ class Heredoc:
         return body
 
 
+def _segment_offset(segment: tuple[int, int, int]) -> int:
+    return segment[0]
+
+
 @dataclass
 class RawInstruction:
     keyword: str  # upper-case, as BuildKit dispatches it
@@ -99,11 +104,11 @@ class RawInstruction:
 
     def position(self, offset: int) -> tuple[int, int]:
         """Map an offset in ``line_text`` back to a 1-based (line, column)."""
-        line, col, base = self.start_line, self.start_col, 0
-        for seg_offset, seg_line, seg_col in self.segments:
-            if seg_offset > offset:
-                break
-            base, line, col = seg_offset, seg_line, seg_col
+        # bisect, not a scan: a RUN of 20,000 continuation lines asks this for each of its commands
+        index = bisect_right(self.segments, offset, key=_segment_offset) - 1
+        if index < 0:
+            return self.start_line, self.start_col + offset
+        base, line, col = self.segments[index]
         return line, col + (offset - base)
 
     def value_position(self, offset: int) -> tuple[int, int]:

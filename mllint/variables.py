@@ -18,6 +18,8 @@ __all__ = ["Expansion", "expand", "raw_words", "split_words"]
 # Deeper nesting than this is not real-world; it is treated as unresolvable
 # rather than recursed into, so hostile input cannot blow the stack.
 MAX_DEPTH = 32
+# split_words hands longer text to raw_words instead of dockerfile-parse (see there).
+LONG_WORDS = 4096
 
 
 @dataclass(frozen=True)
@@ -245,9 +247,12 @@ def split_words(text: str, escape: str = "\\") -> list[str]:
 
     dockerfile-parse's WordSplitter does exactly this for the default escape
     character; it only knows backslash, so backtick-escaped (Windows) files
-    use ``raw_words``.
+    use ``raw_words``. WordSplitter grows each word by string concatenation,
+    quadratic in a word's length, so text beyond ``LONG_WORDS`` characters
+    (no real ENV line) also goes to ``raw_words``, which splits identically
+    (a property test in tests/test_robustness.py holds the two together).
     """
-    if escape == "\\":
+    if escape == "\\" and len(text) <= LONG_WORDS:
         from dockerfile_parse.util import WordSplitter
 
         return list(WordSplitter(text).split(dequote=False))

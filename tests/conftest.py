@@ -51,3 +51,12 @@ def lint():
         return linter.lint_text(text, path)
 
     return _lint
+
+
+def workspace_with(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``files`` (relative path -> text or bytes) under ``tmp_path`` and return it."""
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return tmp_path

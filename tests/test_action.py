@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, workspace_with
 from ruamel.yaml import YAML
 
 from mllint.cli import FORMATS
@@ -60,14 +60,6 @@ def run_action(inputs: dict, workspace: Path, runner_temp: Path) -> subprocess.C
     }
     return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
                           env=full_env, capture_output=True, text=True, timeout=900)
-
-
-def workspace_with(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    return tmp_path
 
 
 def test_action_structure():

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, workspace_with
 from ruamel.yaml import YAML
 
 from mllint import __version__
@@ -63,14 +63,6 @@ def run_lines(lines: list[str], workspace: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1"}
     return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", "\n".join(kept)],
                           cwd=workspace, env=env, capture_output=True, text=True, timeout=120)
-
-
-def workspace_with(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    return tmp_path
 
 
 def test_every_snippet_is_marked_and_exercised():

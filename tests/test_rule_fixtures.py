@@ -64,3 +64,12 @@ def test_every_rule_has_firing_and_passing_fixtures(lint):
         directory = RULE_FIXTURES / rule.name
         assert list(directory.glob("fire-*.Dockerfile")), f"{rule.name} has no firing fixture"
         assert list(directory.glob("pass-*.Dockerfile")), f"{rule.name} has no passing fixture"
+
+
+@pytest.mark.parametrize("path", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_rule_crashes_on_any_fixture(path, lint):
+    """All rules together, with and without the fixture's build context: none may raise."""
+    text = path.read_text(encoding="utf-8")
+    for context in (path.with_suffix(".context"), path.parent):
+        report = lint(text, path=str(path), context=context if context.is_dir() else None)
+        assert not [p for p in report.problems if "crashed" in p], report.problems

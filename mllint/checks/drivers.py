@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import ChainMap
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
@@ -153,7 +154,7 @@ def _runfile_hits(instruction: Instruction, policy_verified: bool) -> Iterator[H
     installers = _host_packages().get("installers") or ()
     for placed in instruction.commands:
         command = placed.command
-        env = {**instruction.env, **dict(command.assignments)}
+        env = ChainMap(dict(command.assignments), instruction.env)  # no copy: a RUN may have thousands
         found = _runfile(command.argv, env)
         if found is None:
             continue

@@ -66,30 +66,48 @@ def _cache_mounted(install: Install, cache_dir: str) -> bool:
     return False
 
 
-def _cache_removed_later(install: Install, cache_dir: str) -> bool:
-    """``pip install ... && rm -rf /root/.cache/pip`` (same RUN) leaves no cache behind."""
-    commands = install.instruction.commands
-    after = False
-    for placed in commands:
-        argv = list(placed.command.argv)
-        if placed.command is install.command:
-            after = True
-            continue
-        if not after or not argv:
-            continue
-        tool = posixpath.basename(argv[0])
-        if tool == "rm" and any(_covers_cache(arg, install, cache_dir) for arg in argv[1:]):
-            return True
-        if tool.startswith("pip") and argv[1:3] == ["cache", "purge"]:
-            return True
-        if tool == "uv" and argv[1:3] in (["cache", "clean"], ["cache", "prune"]):
-            return True
-        if "-m" in argv and argv[argv.index("-m") + 1 : argv.index("-m") + 4] == ["pip", "cache", "purge"]:
-            return True
-    return False
+def _removes_cache(tool: str, argv: list[str], install: Install, cache_dir: str) -> bool:
+    if tool == "rm" and any(_covers_cache(arg, install, cache_dir) for arg in argv[1:]):
+        return True
+    if tool.startswith("pip") and argv[1:3] == ["cache", "purge"]:
+        return True
+    if tool == "uv" and argv[1:3] in (["cache", "clean"], ["cache", "prune"]):
+        return True
+    return "-m" in argv and argv[argv.index("-m") + 1 : argv.index("-m") + 4] == ["pip", "cache", "purge"]
+
+
+def _cache_removed_later(install: Install, cache_dir: str, memo: dict | None = None) -> bool:
+    """``pip install ... && rm -rf /root/.cache/pip`` (same RUN) leaves no cache behind.
+
+    The RUN's commands are scanned once per cache location, not once per install: a RUN
+    with thousands of installs (a long heredoc) stays linear.
+    """
+    memo = {} if memo is None else memo
+    instruction = install.instruction
+    scan = memo.get(id(instruction))
+    if scan is None:
+        where: dict[int, int] = {}
+        candidates = []
+        for index, placed in enumerate(instruction.commands):
+            where.setdefault(id(placed.command), index)
+            argv = list(placed.command.argv)
+            if argv:
+                candidates.append((index, posixpath.basename(argv[0]), argv))
+        scan = memo[id(instruction)] = (where, candidates, {})
+    where, candidates, last = scan
+    position = where.get(id(install.command))
+    if position is None:
+        return False
+    configured = install.env.get("UV_CACHE_DIR" if install.manager == "uv" else "PIP_CACHE_DIR")
+    key = (install.manager, cache_dir, bool(configured))
+    if key not in last:  # the last command of the RUN that removes this cache, or -1
+        last[key] = next((index for index, tool, argv in reversed(candidates)
+                          if _removes_cache(tool, argv, install, cache_dir)), -1)
+    return last[key] > position
 
 
 def pip_cache_not_disabled(ctx: CheckContext) -> Iterator[Hit]:
+    memo: dict = {}
     for stage in ctx.stages:
         for install in stage.installs:
             if install.manager not in ("pip", "uv") or install.action not in CACHE_ACTIONS:
@@ -97,7 +115,7 @@ def pip_cache_not_disabled(ctx: CheckContext) -> Iterator[Hit]:
             if _cache_disabled(install):
                 continue
             cache_dir = _cache_dir(install)
-            if _cache_mounted(install, cache_dir) or _cache_removed_later(install, cache_dir):
+            if _cache_mounted(install, cache_dir) or _cache_removed_later(install, cache_dir, memo):
                 continue
             if install.manager == "uv":
                 flag, mount = "--no-cache", f"--mount=type=cache,target={cache_dir}"

@@ -273,7 +273,9 @@ def _command_changes_python(argv: tuple[str, ...]) -> bool:
 def _next_instruction(install: Install) -> Instruction | None:
     stage = install.stage
     instructions = stage.instructions
-    index = instructions.index(install.instruction)
+    # an install declared in a dependency file stands at the RUN that reads the file
+    run = getattr(install.instruction, "declared_by", None) or install.instruction
+    index = instructions.index(run)
     return instructions[index + 1] if index + 1 < len(instructions) else None
 
 
