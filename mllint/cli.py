@@ -25,6 +25,8 @@ Examples:
   mllint rules                           every rule, and whether the configuration enables it
   mllint explain ML001                   a rule's documentation page
   mllint init                            write a starter .mllint.yaml
+  mllint --fix Dockerfile                apply the safe automatic fixes
+  mllint --diff --unsafe-fixes .         show every automatic fix as a diff, write nothing
 
 \b
 Exit codes: 0 no finding at or above --failure-threshold; 1 some finding is;
@@ -80,6 +82,15 @@ def _parse_jobs(value: str) -> int | None:
     if not value.strip().isdigit() or int(value) < 1:
         raise click.BadParameter(f"{value!r} is not a positive number or 'auto'", param_hint="--jobs")
     return int(value)
+
+
+def _write_fixed(path: str, text: str) -> None:
+    """Write fixed text back, keeping a UTF-8 BOM the file had (the linted text has none)."""
+    from mllint.fixes import BOM, write_atomically
+
+    with open(path, "rb") as handle:
+        bom = BOM if handle.read(3) == b"\xef\xbb\xbf" else ""
+    write_atomically(path, bom + text)
 
 
 def _problem_line(path: str, problem: str) -> str:
@@ -161,8 +172,15 @@ def _write_baseline(path: str, reports) -> None:
 @click.option("--sarif-category", default=None, metavar="NAME",
               help="GitHub code scanning category of the SARIF run (runAutomationDetails.id), to upload several "
               "analyses of one commit.")
+@click.option("--fix", "fix", is_flag=True, help="Apply safe automatic fixes in place, then report what remains "
+              "(see docs/fixes.md).")
+@click.option("--diff", "diff", is_flag=True, help="Print the automatic fixes as a unified diff instead of writing "
+              "them; exit 1 when there is one.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that can change what the "
+              "build installs.")
 def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
-                 sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs):
+                 sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs,
+                 fix, diff, unsafe_fixes):
     """Lint Dockerfiles (files, directories searched recursively, or - for stdin)."""
     from mllint.engine import SelectionError
     from mllint.report import render
@@ -171,6 +189,12 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
 
     if baseline_file and write_baseline:
         raise click.UsageError("--baseline and --write-baseline cannot be combined")
+    if unsafe_fixes and not (fix or diff):
+        raise click.UsageError("--unsafe-fixes needs --fix or --diff")
+    if fix and diff:
+        raise click.UsageError("--fix and --diff cannot be combined (--diff never writes)")
+    if fix and "-" in paths:
+        raise click.UsageError("--fix cannot rewrite standard input; use --diff")
     session = _session(config_file, no_config)
     config = session.config
     try:
@@ -193,9 +217,25 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
     def lint_one(source):
         if source.text is None:
             return FileReport(source.path, problems=[source.problem or "unreadable"], fatal=True)
-        report = linter.lint_text(source.text, source.path, skip=session.skipped_rules(source.path))
+        skip = session.skipped_rules(source.path)
+        fixed = None
+        if (fix or diff) and not source.problem:
+            from mllint.fixes import fix_text
+
+            fixed = fix_text(source.text, lambda text: linter.lint_text(text, source.path, skip=skip),
+                             unsafe=unsafe_fixes)
+            report = fixed.report
+            if fix and fixed.count:
+                try:
+                    _write_fixed(source.path, fixed.text)
+                except OSError as exc:
+                    report.problems.insert(0, f"cannot write the fixes: {exc.strerror or exc}")
+        else:
+            report = linter.lint_text(source.text, source.path, skip=skip)
         if source.problem:
             report.problems.insert(0, source.problem)
+        if fixed is not None and fixed.count:
+            report.fixes = (source.text, fixed.text, dict(fixed.applied))
         return report
 
     reports = []
@@ -204,6 +244,20 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
         for problem in report.problems:
             click.echo(_problem_line(source.path, problem), err=True)
         reports.append(report)
+
+    if fix or diff:
+        fixed_reports = [r for r in reports if r.fixes]
+        edits = sum(n for r in fixed_reports for n in r.fixes[2].values())
+        files = len(fixed_reports)
+        plural = f"{edits} fix{'es' if edits != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+        if diff:
+            from mllint.fixes import unified_diff
+
+            click.echo("".join(unified_diff(r.path, r.fixes[0], r.fixes[1]) for r in fixed_reports), nl=False)
+            click.echo(f"mllint: {plural} would be applied by --fix"
+                       f"{' --unsafe-fixes' if unsafe_fixes else ''}.", err=True)
+            sys.exit(2 if any(r.problems for r in reports) else 1 if fixed_reports else 0)
+        click.echo(f"mllint: applied {plural}.", err=True)
 
     if write_baseline:
         _write_baseline(write_baseline, reports)

@@ -12,12 +12,21 @@ from pathlib import Path
 from mllint.rule import RuleMeta
 
 
+FIX_TEXT = {
+    "safe": "safe: `mllint --fix` applies it (see [fixes](../fixes.md))",
+    "unsafe": "unsafe: applied only with `mllint --fix --unsafe-fixes`, as it can change what the build "
+              "installs (see [fixes](../fixes.md))",
+    "none": "none",
+}
+
+
 def page(meta: RuleMeta) -> str:
     lines = [
         f"# {meta.id} `{meta.name}`",
         "",
         f"**Default severity:** {meta.severity}  ",
-        f"**Tags:** {', '.join(meta.tags) if meta.tags else '-'}",
+        f"**Tags:** {', '.join(meta.tags) if meta.tags else '-'}  ",
+        f"**Automatic fix:** {FIX_TEXT.get(meta.fix, meta.fix)}",
         "",
         "## What it does",
         "",
@@ -55,12 +64,12 @@ def index(rules) -> str:
         "Generated from `rules/catalogue/` by `python -m mllint.docs_pages`; `mllint --select`/`--ignore` and",
         "`# mllint: ignore=` pragmas accept the id or the name.",
         "",
-        "| id | name | default severity | summary |",
-        "| --- | --- | --- | --- |",
+        "| id | name | default severity | fix | summary |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in rules:
         meta = rule.meta
-        lines.append(f"| {meta.id} | [{meta.name}]({meta.id}-{meta.name}.md) | {meta.severity} | {meta.summary} |")
+        lines.append(f"| {meta.id} | [{meta.name}]({meta.id}-{meta.name}.md) | {meta.severity} | {meta.fix} | {meta.summary} |")
     return "\n".join(lines) + "\n"
 
 

@@ -29,6 +29,7 @@ class FileReport:
     findings: list[Finding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # input problems: each makes the exit code 2
     fatal: bool = False  # the file could not be linted at all
+    fixes: tuple[str, str, dict[str, int]] | None = None  # --fix/--diff: (text before, after, edits per rule)
 
 
 def resolve_rules(rules: Iterable[Rule], names: Iterable[str]) -> set[str]:
@@ -127,11 +128,13 @@ class Linter:
                 if anchor is None:
                     anchor = anchors[id(hit.instruction)] = " ".join(hit.instruction.raw.line_text.split())
                 where, related = path, ()
+                edits = hit.edits if rule.meta.fix != "none" else ()
                 origin = getattr(hit.instruction, "origin", None)
                 if origin is not None:  # declared in a dependency file: located there, RUN related
                     where, related = origin.path, ((path, span),)
                     span = Span(origin.line, origin.column, origin.line, origin.end_column)
                     anchor = f"{origin.path.rsplit('/', 1)[-1]}: {' '.join(origin.text.split())}"
+                    edits = ()  # edits are in Dockerfile coordinates
                 key = (rule.id, anchor)
                 occurrence = occurrences.get(key, 0)
                 occurrences[key] = occurrence + 1
@@ -149,6 +152,8 @@ class Linter:
                         anchor=anchor,
                         occurrence=occurrence,
                         related=related,
+                        edits=edits,
+                        safe_fix=bool(edits) and hit.safe and rule.meta.fix == "safe",
                     )
                 )
         report.findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mllint.rule import Severity, Span
+from mllint.rule import Edit, Severity, Span
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class Finding:
     occurrence: int = 0  # how many earlier findings share rule + anchor
     # other places that matter, as (path, span): the RUN that reads the dependency file a finding is in
     related: tuple[tuple[str, Span], ...] = ()
+    edits: tuple[Edit, ...] = ()  # automatic fix (see mllint.fixes); empty when there is none
+    safe_fix: bool = False  # the edits are safe: --fix applies them without --unsafe-fixes
 
     @property
     def line(self) -> int:

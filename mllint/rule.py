@@ -51,6 +51,7 @@ class RuleMeta:
     help_uri: str = ""
     precision: str = ""  # how often a finding is right: GitHub code scanning's very-high/high/medium/low
     security_severity: str = ""  # "0.0".."10.0", for rules tagged security (GitHub's security-severity)
+    fix: str = "none"  # automatic fix: "safe" (--fix), "unsafe" (only with --unsafe-fixes) or "none"
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], help_uri: str = "") -> "RuleMeta":
@@ -72,6 +73,7 @@ class RuleMeta:
             help_uri=str(data.get("help_uri") or help_uri),
             precision=_precision(data.get("precision")),
             security_severity=_security_severity(data.get("security_severity")),
+            fix=_fix_kind(data.get("fix")),
         )
 
 
@@ -82,6 +84,16 @@ def _precision(value: Any) -> str:
     text = str(value or "").strip()
     if text and text not in PRECISIONS:
         raise ValueError(f"precision {text!r} is not one of {', '.join(PRECISIONS)}")
+    return text
+
+
+FIX_KINDS = ("safe", "unsafe", "none")
+
+
+def _fix_kind(value: Any) -> str:
+    text = str(value or "none").strip().lower()
+    if text not in FIX_KINDS:
+        raise ValueError(f"fix {text!r} is not one of {', '.join(FIX_KINDS)}")
     return text
 
 
@@ -110,6 +122,22 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to, not including, (end_line, end_column) of the file.
+
+    1-based, columns counted in characters of the physical line (a BOM is not counted); an
+    insertion has start == end. ``expected``: the text the span must hold, else the edit is dropped.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    replacement: str
+    expected: str = ""
+
+
+@dataclass(frozen=True)
 class Hit:
     """What a check reports; the engine adds the rule, the path and the severity."""
 
@@ -119,6 +147,8 @@ class Hit:
     column: int | None = None
     severity: Severity | None = None  # overrides the rule's default for this hit
     fix: str | None = None
+    edits: tuple[Edit, ...] = ()  # the automatic fix, applied by mllint.fixes
+    safe: bool = True  # whether the edits keep the build's behaviour (else only --unsafe-fixes)
 
     @property
     def span(self) -> Span:

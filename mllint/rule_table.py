@@ -24,6 +24,7 @@ def rows(all_rules, linter) -> list[dict[str, Any]]:
             "plugin": rule.plugin,
             "summary": " ".join(meta.summary.split()),
             "tags": list(meta.tags),
+            "fix": meta.fix,
             "help_uri": meta.help_uri,
         })
     return out
@@ -42,9 +43,9 @@ def render_text(entries: list[dict[str, Any]]) -> str:
             return f"yes, as {entry['severity']}"
         return "yes"
 
-    header = ("ID", "NAME", "DEFAULT", "ENABLED", "PLUGIN", "SUMMARY")
-    table = [header] + [(e["id"], e["name"], e["default_severity"], enabled(e), e["plugin"], e["summary"])
-                        for e in entries]
+    header = ("ID", "NAME", "DEFAULT", "ENABLED", "FIX", "PLUGIN", "SUMMARY")
+    table = [header] + [(e["id"], e["name"], e["default_severity"], enabled(e), e.get("fix") or "none", e["plugin"],
+                         e["summary"]) for e in entries]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in table]
     count = sum(1 for e in entries if e["enabled"])

@@ -57,11 +57,12 @@ def test_plugin_rule_is_listed_by_mllint_rules(project):
         "enabled": True, "plugin": "approved-registry",
         "summary": "A base image is pulled from a registry that is not on the approved list.",
         "tags": ["security", "supply-chain"],
+        "fix": "none",
         "help_uri": "https://github.com/mllint-docker/mllint/blob/main/examples/mllint-approved-registry/docs/"
                     "AR001-unapproved-registry.md",
     }
     table = run_cli("rules", cwd=project).stdout.decode()
-    assert any(line.split()[:5] == ["AR001", "unapproved-registry", "error", "yes", "approved-registry"]
+    assert any(line.split()[:6] == ["AR001", "unapproved-registry", "error", "yes", "none", "approved-registry"]
                for line in table.splitlines())
 
 

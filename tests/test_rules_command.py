@@ -33,10 +33,10 @@ def test_rules_table_lists_every_builtin_rule(project):
     result = run_cli("rules", cwd=project)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.decode().splitlines()
-    assert lines[0].split() == ["ID", "NAME", "DEFAULT", "ENABLED", "PLUGIN", "SUMMARY"]
+    assert lines[0].split() == ["ID", "NAME", "DEFAULT", "ENABLED", "FIX", "PLUGIN", "SUMMARY"]
     rows = {line.split()[0]: line for line in lines[1:-1]}
     for rule_id, entry in CATALOGUE.items():
-        assert re.match(rf"{rule_id}\s+{entry['name']}\s+{entry['severity']}\s+yes\s+mllint\s+", rows[rule_id])
+        assert re.match(rf"{rule_id}\s+{entry['name']}\s+{entry['severity']}\s+yes\s+{entry.get('fix', 'none')}\s+mllint\s+", rows[rule_id])
         assert rows[rule_id].endswith(" ".join(entry["summary"].split()))
     assert re.fullmatch(r"(\d+) rules, \1 enabled\.", lines[-1])
 
@@ -48,7 +48,7 @@ def test_rules_json(project):
     assert ml001 == {
         "id": "ML001", "name": "floating-image-tag", "default_severity": "warning", "severity": "warning",
         "enabled": True, "plugin": "mllint", "summary": " ".join(CATALOGUE["ML001"]["summary"].split()),
-        "tags": list(CATALOGUE["ML001"]["tags"]),
+        "tags": list(CATALOGUE["ML001"]["tags"]), "fix": "none",
         "help_uri": "https://github.com/mllint-docker/mllint/blob/main/docs/rules/ML001-floating-image-tag.md",
     }
 
@@ -60,8 +60,8 @@ def test_rules_follow_the_configuration(project):
     assert (rules["ML001"]["enabled"], rules["ML001"]["severity"], rules["ML001"]["default_severity"]) == (
         True, "error", "warning")
     text = run_cli("rules", cwd=project).stdout.decode()
-    assert re.search(r"^ML001\s+floating-image-tag\s+warning\s+yes, as error\s+mllint", text, re.M)
-    assert re.search(r"^ML003\s+pip-cache-not-disabled\s+warning\s+no\s+mllint", text, re.M)
+    assert re.search(r"^ML001\s+floating-image-tag\s+warning\s+yes, as error\s+none\s+mllint", text, re.M)
+    assert re.search(r"^ML003\s+pip-cache-not-disabled\s+warning\s+no\s+safe\s+mllint", text, re.M)
     assert rules_json("--no-config", cwd=project)["ML003"]["enabled"] is True
     selected = rules_json("--select", "ML003", cwd=project)
     assert [rule_id for rule_id, entry in selected.items() if entry["enabled"]] == ["ML003"]

@@ -99,11 +99,33 @@ def _pip_install_hits(install: Install) -> Iterator[Hit]:
         message = (f"{where} makes pip merge `{url}` with {main} and install the highest version found on "
                    f"either; if either index mirrors PyPI, a same-named public package can replace the "
                    f"intended one ({ATTACK}); {PIP_FIX}.")
+    edit = _index_edit(install) if record.has_option("--extra-index-url") else None
     yield Hit(
         message,
         install.instruction, line=install.line, column=install.column, severity=severity,
         fix="use --index-url for the packages of that index, in their own command",
+        edits=(edit,) if edit else (), safe=False,
     )
+
+
+def _index_edit(install: Install):
+    """``--extra-index-url URL`` -> ``--index-url URL`` when it is the install's only index option.
+
+    Unsafe: packages the other index does not have stop resolving from PyPI."""
+    from mllint.fixes import edit_in_command, install_words
+
+    record = install.record
+    if (record.index_url or len(record.extra_index_urls) != 1 or record.has_option("--find-links")
+            or install.env.get("PIP_INDEX_URL") or install.env.get("PIP_EXTRA_INDEX_URL")):
+        return None
+    found = [(w, o) for w, o in install_words(install)
+             if w == "--extra-index-url" or w.startswith("--extra-index-url=")]
+    if len(found) != 1 or any(w in ("-i", "--index-url") or w.startswith(("--index-url=", "-i"))
+                              for w, _ in install_words(install)):
+        return None
+    offset = found[0][1]
+    return edit_in_command(install, offset, offset + len("--extra-index-url"), "--index-url")
+
 
 
 def _uv_strategy(install: Install) -> tuple[str | None, bool]:

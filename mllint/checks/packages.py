@@ -11,6 +11,7 @@ command text. What requirement, pyproject and conda environment files declare co
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import posixpath
 import re
@@ -520,8 +521,34 @@ def framework_reinstalled(ctx: CheckContext) -> Iterator[Hit]:
                     break
                 hit = _reinstall_hit(install, requirement, shipped[framework])
                 if hit is not None:
-                    yield hit
+                    edit = _pin_edit(install, requirement, shipped[framework])
+                    yield dataclasses.replace(hit, edits=(edit,), safe=False) if edit else hit
                     break  # one finding per command
+
+
+def _pin_edit(install: Install, requirement: Requirement, framework: ShippedFramework):
+    """``pip install -U tensorflow`` on tensorflow/tensorflow:2.16.1 -> ``tensorflow==2.16.1``.
+
+    Unsafe (the build no longer upgrades), and only when the image's version is a sourced, plain
+    release of the framework's own PyPI name and the requirement is a bare name (extras allowed).
+    """
+    from mllint.fixes import edit_in_command, install_words, unquoted
+
+    version = _version(framework.version)
+    if (install.manager not in PY_MANAGERS or not framework.verified or version is None
+            or version.local or version.is_prerelease or version.is_devrelease
+            or _ngc_pytorch_release(install.stage) is not None):
+        return None
+    if requirement.name != FRAMEWORK_PACKAGES[framework.name]["pip"][0]:
+        return None
+    if (requirement.specifier or requirement.url or requirement.path or requirement.vcs or requirement.error
+            or requirement.marker):
+        return None
+    for word, offset in install_words(install):
+        text, start = unquoted(word, offset)
+        if text == requirement.raw.strip() and re.fullmatch(r"[A-Za-z0-9._-]+(\[[A-Za-z0-9._,-]*\])?", text):
+            return edit_in_command(install, start, start + len(text), f"{text}=={framework.version}")
+    return None
 
 
 def _reinstall_hit(install: Install, requirement: Requirement, framework: ShippedFramework) -> Hit | None:
@@ -705,8 +732,54 @@ def deprecated_ml_package(ctx: CheckContext) -> Iterator[Hit]:
                     if _entry_matches(entry, requirement, manager):
                         hit = _deprecated_hit(ctx, install, requirement, entry)
                         if hit is not None:
-                            yield hit
+                            edit = _rename_edit(install, requirement, entry)
+                            yield dataclasses.replace(hit, edits=(edit,)) if edit else hit
                         break
+
+
+def _drop_in(name: str, requirement: Requirement) -> bool:
+    """Whether installing the replacement with the same specifier is the same install.
+
+    tensorflow-gpu: "Other than the name, the two packages have been identical since TensorFlow 2.1"
+    (knowledge: S_TF_GPU_STUB), so any specifier that rules out every version before 2.1.
+    sklearn: its only release is the 0.0 stub (S_SKLEARN_PYPI), so only a bare name.
+    """
+    if requirement.url or requirement.path or requirement.vcs or requirement.error or requirement.marker:
+        return False
+    if name == "sklearn":
+        return not requirement.specifier
+    if name == "tensorflow-gpu":
+        if not requirement.specifier:
+            return True
+        spec = _spec(requirement.specifier)
+        if spec is None:
+            return False
+        floor = Version("2.1")
+        for clause in spec:  # some clause must keep every version before 2.1 out
+            version = _version(clause.version.removesuffix(".*"))
+            if version is not None and clause.operator in (">=", "~=", "==", "===", ">") and version >= floor:
+                return True
+        return False
+    return False
+
+
+def _rename_edit(install: Install, requirement: Requirement, entry: dict):
+    """``tensorflow-gpu==2.11.0`` -> ``tensorflow==2.11.0``: only the name, only for drop-ins."""
+    from mllint.fixes import edit_in_command, install_words, unquoted
+
+    name = str(entry.get("name") or "")
+    replacement = str(entry.get("replacement") or "")
+    if install.manager not in PY_MANAGERS or entry.get("extra") or not _drop_in(name, requirement):
+        return None
+    for word, offset in install_words(install):
+        text, start = unquoted(word, offset)
+        if text != requirement.raw.strip():
+            continue
+        written = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", text)
+        if written is None or canonicalize_name(written.group()) != name:
+            return None
+        return edit_in_command(install, start, start + written.end(), replacement)
+    return None
 
 
 def _deprecated_hit(ctx: CheckContext, install: Install, requirement: Requirement, entry: dict) -> Hit | None:

@@ -7,7 +7,8 @@ from collections.abc import Iterator, Mapping
 
 from mllint.context import CheckContext
 from mllint.dockerfile import Install
-from mllint.rule import Hit
+from mllint.fixes import edit_in_command, install_words
+from mllint.rule import Edit, Hit
 
 # pip accepts any strtobool value here and, for backwards compatibility, disables
 # the cache for "false"/"0" too (pip/_internal/cli/cmdoptions.py, _handle_no_cache_dir).
@@ -106,8 +107,30 @@ def _cache_removed_later(install: Install, cache_dir: str, memo: dict | None = N
     return last[key] > position
 
 
+def _uses_buildkit(ctx: CheckContext) -> bool:
+    """A ``# syntax=`` directive or a RUN ``--mount`` flag: cache mounts are at hand."""
+    tree = ctx.dockerfile.tree
+    if any(d.name == "syntax" for d in tree.directives):
+        return True
+    return any(any(f.startswith("--mount") for f in raw.flags) for raw in tree.instructions)
+
+
+def _flag_edit(install: Install, flag: str) -> Edit | None:
+    """``pip install`` -> ``pip install --no-cache-dir``: the flag right after the action word."""
+    word = "install" if install.action == "tool-install" else install.action
+    if word not in install.record.command.argv:
+        return None
+    for text, offset in install_words(install):
+        if text == word:
+            return edit_in_command(install, offset, offset + len(word), f"{word} {flag}")
+        if text in (f"'{word}'", f'"{word}"'):
+            return None
+    return None
+
+
 def pip_cache_not_disabled(ctx: CheckContext) -> Iterator[Hit]:
     memo: dict = {}
+    buildkit = None
     for stage in ctx.stages:
         for install in stage.installs:
             if install.manager not in ("pip", "uv") or install.action not in CACHE_ACTIONS:
@@ -121,6 +144,13 @@ def pip_cache_not_disabled(ctx: CheckContext) -> Iterator[Hit]:
                 flag, mount = "--no-cache", f"--mount=type=cache,target={cache_dir}"
             else:
                 flag, mount = "--no-cache-dir", f"--mount=type=cache,target={cache_dir}"
+            if buildkit is None:
+                buildkit = _uses_buildkit(ctx)
+            edit = _flag_edit(install, flag)
+            if buildkit:  # the file already builds with BuildKit: the cache mount is the better fix
+                hint = f"use RUN {mount} (this file already uses BuildKit syntax), or add {flag}"
+            else:
+                hint = f"add {flag} or RUN {mount}"
             yield Hit(
                 f"`{install.tool} {install.action}` keeps its download cache ({cache_dir}) in the image "
                 f"layer, adding the size of every wheel again (often GBs for ML frameworks); use "
@@ -129,7 +159,8 @@ def pip_cache_not_disabled(ctx: CheckContext) -> Iterator[Hit]:
                 install.instruction,
                 line=install.line,
                 column=install.column,
-                fix=f"add {flag} or RUN {mount}",
+                fix=hint,
+                edits=(edit,) if edit else (),
             )
 
 
