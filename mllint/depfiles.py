@@ -34,7 +34,7 @@ from pathlib import Path
 
 from mllint.dockerfile import Dockerfile, Install, Instruction, Stage
 from mllint.installs import InstallRecord, Requirement, parse_conda_spec, parse_pip_requirement
-from mllint.variables import expand, split_words
+from mllint.variables import split_words
 
 KEY = "dependency_files"
 MAX_BYTES = 5_000_000
@@ -253,14 +253,14 @@ class _Follower:
                 if instruction is self.run_instruction:
                     break
                 if instruction.keyword == "WORKDIR":
-                    wd = _join(wd, _expand(instruction, instruction.value.strip()))
+                    wd = _join(wd, instruction.expand(instruction.value.strip()).value)
         for placed in self.run_instruction.commands:
             if placed.command is self.install.record.command:
                 break
             argv = placed.command.argv
             if argv and argv[0] == "cd":
                 target = argv[1] if len(argv) > 1 else "/root"
-                wd = _join(wd, _expand(self.run_instruction, target, self.install.env))
+                wd = _join(wd, self.run_instruction.expand(target, self.install.env).value)
         return wd
 
     def _unchecked(self, at: Instruction, line: int, column: int, file: str, reason: str) -> None:
@@ -280,7 +280,7 @@ class _Follower:
             target = mount.get("target") or mount.get("dst") or mount.get("destination")
             if not target:
                 continue
-            target_path = _join(self._cwd_at(run), _expand(run, target))
+            target_path = _join(self._cwd_at(run), run.expand(target).value)
             if target_path is None:
                 continue
             rel = _under(container_path, target_path)
@@ -288,7 +288,7 @@ class _Follower:
                 continue
             if mount.get("from"):
                 return _Found(reason=f"it is bind-mounted from `{mount['from']}`, not from the build context")
-            source = _clean(_expand(run, mount.get("source") or mount.get("src") or "."))
+            source = _clean(run.expand(mount.get("source") or mount.get("src") or ".").value)
             if source is None:
                 return _Found(reason="its bind mount's source uses a variable without a known value")
             return _Found(context_path=_clean(posixpath.join(source, rel)))
@@ -313,7 +313,7 @@ class _Follower:
                 if instruction is upto:
                     return wd
                 if instruction.keyword == "WORKDIR":
-                    wd = _join(wd, _expand(instruction, instruction.value.strip()))
+                    wd = _join(wd, instruction.expand(instruction.value.strip()).value)
         return wd
 
     def _match_copy(self, instruction: Instruction, path: str) -> _Found | None:
@@ -325,7 +325,7 @@ class _Follower:
         if len(words) < 2:
             return None
         *sources, dest_raw = words
-        dest_text = _expand(instruction, dest_raw)
+        dest_text = instruction.expand(dest_raw).value
         if dest_text is None:
             return None
         dest = _join(self._cwd_at(instruction), dest_text)
@@ -345,7 +345,7 @@ class _Follower:
                 if path in (dest, posixpath.join(dest, posixpath.basename(source_raw.split("?")[0]))):
                     return _Found(reason=f"ADD downloads it from {source_raw} at build time")
                 continue
-            source_text = _expand(instruction, source_raw)
+            source_text = instruction.expand(source_raw).value
             if source_text is None:
                 continue
             source = _clean(source_text.lstrip("/")) or "."
@@ -382,7 +382,7 @@ class _Follower:
         if re.match(r"^[a-z][a-z0-9+.-]*://", name, re.I):
             self._unchecked(at, line, column, name, "it is downloaded at build time")
             return None
-        text = _expand(self.run_instruction, name, env if env is not None else self.install.env)
+        text = self.run_instruction.expand(name, env if env is not None else self.install.env).value
         if text is None:
             self._unchecked(at, line, column, name, "its path uses a variable without a known value")
             return None
@@ -567,7 +567,7 @@ class _Follower:
         if path.startswith("file:"):
             path = path[5:].lstrip("/") if not path.startswith("file:///") else path[7:]
         name = posixpath.join(path, "pyproject.toml")
-        text = _expand(self.run_instruction, path, self.install.env)
+        text = self.run_instruction.expand(path, self.install.env).value
         container = _join(cwd, text) if text is not None else None
         if container is None or self.reader is None:
             self._open(name, cwd, at, line, column)  # records why
@@ -637,12 +637,6 @@ def _is_project_dir(requirement: Requirement) -> bool:
         return False
     path = requirement.path.split("#")[0]
     return not path.lower().endswith(_ARCHIVES)
-
-
-def _expand(instruction: Instruction, text: str, env=None) -> str | None:
-    escape = instruction.stage.dockerfile.escape if instruction.stage else "\\"
-    result = expand(text, env if env is not None else instruction.env, escape=escape)
-    return result.text if result.resolved else None
 
 
 def _unquote(word: str) -> str:

@@ -117,9 +117,10 @@ class Instruction:
             result.append(fields)
         return result
 
-    def expand(self, text: str) -> Expansion:
+    def expand(self, text: str, env: Mapping[str, str | None] | None = None) -> Expansion:
+        """``text`` with the variables in force here (or in ``env``) substituted."""
         escape = self.stage.dockerfile.escape if self.stage else "\\"
-        return expand(text, self.env, escape=escape)
+        return expand(text, self.env if env is None else env, escape=escape)
 
 
 @dataclass(eq=False)

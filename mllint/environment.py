@@ -72,11 +72,6 @@ def _os_release(distro: str, version_or_codename: str) -> tuple[str, str] | None
     return None
 
 
-def _is_unverified(row: dict, key: str) -> bool:
-    flag = row.get("unverified")
-    return flag is True or (isinstance(flag, list) and key in flag)
-
-
 def _decode_nvidia_cuda(env: Environment, tag: str) -> None:
     table = _images().get("nvidia_cuda") or {}
     match = re.match(table["tag_grammar"]["regex"], tag)
@@ -167,11 +162,11 @@ def _decode_ngc(env: Environment, image: ImageRef) -> None:
     row = ((table.get("releases") or {}).get(match.group("release")) if match else None) or {}
     source = f"NGC PyTorch {match.group('release')} release notes" if match else ""
     if row.get("pytorch"):
-        env.frameworks["torch"] = Fact(row["pytorch"], source, not _is_unverified(row, "pytorch"))
+        env.frameworks["torch"] = Fact(row["pytorch"], source, not knowledge.is_unverified(row, "pytorch"))
     if row.get("cuda"):
-        env.cuda = Fact(str(row["cuda"]), source, not _is_unverified(row, "cuda"))
+        env.cuda = Fact(str(row["cuda"]), source, not knowledge.is_unverified(row, "cuda"))
     if row.get("python"):
-        env.python = Fact(".".join(str(row["python"]).split(".")[:2]), source, not _is_unverified(row, "python"))
+        env.python = Fact(".".join(str(row["python"]).split(".")[:2]), source, not knowledge.is_unverified(row, "python"))
 
 
 def _decode_python(env: Environment, tag: str | None) -> None:

@@ -661,6 +661,16 @@ def _norm(name: str) -> str | None:
     return canonicalize_name(name)
 
 
+def parse_version(text: object) -> Version | None:
+    """A PEP 440 version, or None for no text or text that is not one (``${TORCH}``, ``latest``)."""
+    if not text:
+        return None
+    try:
+        return Version(str(text))
+    except InvalidVersion:
+        return None
+
+
 def _version_local(version: str) -> str | None:
     try:
         return Version(version).local

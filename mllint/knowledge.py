@@ -104,6 +104,12 @@ def load() -> dict[str, Any]:
         return {"digest": want, **compile_tables(root)}
 
 
+def is_unverified(row: dict, field: str | None = None) -> bool:
+    """The knowledge tables' convention: ``unverified: true`` (whole row) or a list of unverified fields."""
+    flag = row.get("unverified")
+    return flag is True or (field is not None and isinstance(flag, list) and field in flag)
+
+
 def catalogue() -> dict[str, Any]:
     return load()["catalogue"]
 

@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from mllint import knowledge
 from mllint.dockerfile import Install
-from mllint.installs import UNRESOLVED, Requirement, parse_conda_spec, parse_pip_requirement
+from mllint.installs import UNRESOLVED, Requirement, parse_conda_spec, parse_pip_requirement, parse_version
 from mllint.variables import expand
 
 TORCH_FAMILY = frozenset({"torch", "torchvision", "torchaudio"})
@@ -51,27 +51,12 @@ def _cu(digits: str) -> str:
     return f"{digits[:-1]}.{digits[-1]}"
 
 
-def _version(requirement: Requirement) -> Version | None:
-    text = requirement.exact_version
-    if not text:
-        return None
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
 def _minor(version: Version) -> str:
     return f"{version.major}.{version.minor}"
 
 
 def _frameworks() -> dict:
     return knowledge.table("frameworks")
-
-
-def _unverified(row: dict, key: str) -> bool:
-    flag = row.get("unverified")
-    return flag is True or (isinstance(flag, list) and key in flag)
 
 
 def _torch_target(install: Install, requirement: Requirement) -> Target | None:
@@ -101,14 +86,14 @@ def _torch_target(install: Install, requirement: Requirement) -> Target | None:
         return None
     if any(not _pypi_like(url) for url in urls):
         return None  # another index may serve its own torch build: the PyPI default is not known to apply
-    version = _version(requirement)
+    version = parse_version(requirement.exact_version)
     if version is None:
         return None
     row = ((_frameworks().get("torch") or {}).get("releases") or {}).get(_minor(version)) or {}
     if not row.get("pypi_cuda"):
         return None
     return Target(requirement, name, str(row["pypi_cuda"]), False, True, (),
-                  f"torch {version}'s default PyPI wheel", verified=not _unverified(row, "pypi_cuda"))
+                  f"torch {version}'s default PyPI wheel", verified=not knowledge.is_unverified(row, "pypi_cuda"))
 
 
 def _index_urls(install: Install) -> list[str]:
@@ -141,7 +126,7 @@ def _tensorflow_target(requirement: Requirement) -> Target | None:
     name = requirement.name
     if name == "tensorflow-cpu":
         return Target(requirement, name, None, True, False, (), "the tensorflow-cpu package")
-    version = _version(requirement)
+    version = parse_version(requirement.exact_version)
     if version is None:
         return None
     tf = _frameworks().get("tensorflow") or {}
@@ -171,7 +156,7 @@ def _jax_target(requirement: Requirement) -> Target | None:
             bundles = bool(row.get("bundles_cuda"))
             needs = () if bundles else ("cudart", "cudnn", "nccl")
             return Target(requirement, "jax", str(row["cuda_major"]), False, bundles, needs,
-                          f"the jax[{extra}] extra", verified=not _unverified(row, "cuda_major"))
+                          f"the jax[{extra}] extra", verified=not knowledge.is_unverified(row, "cuda_major"))
     if requirement.name == "jax":
         return Target(requirement, "jax", None, True, False, (), "jax without a CUDA extra")
     return None
@@ -197,7 +182,7 @@ def _ctk_bundles(table: dict, name: str, requirement: Requirement) -> bool:
     if name not in (ctk.get("applies_to") or ()):
         return False
     since = Version(str(ctk.get("since") or "14.0.0"))
-    version = _version(requirement)
+    version = parse_version(requirement.exact_version)
     if version is not None:
         return version >= since
     if requirement.specifier:
@@ -209,7 +194,7 @@ def _ctk_bundles(table: dict, name: str, requirement: Requirement) -> bool:
 
 
 def _onnxruntime_target(requirement: Requirement) -> Target | None:
-    version = _version(requirement)
+    version = parse_version(requirement.exact_version)
     if version is None:
         return None
     for row in ((_frameworks().get("onnxruntime_gpu") or {}).get("versions")) or ():

@@ -31,6 +31,11 @@ class Expansion:
     def resolved(self) -> bool:
         return not self.unresolved
 
+    @property
+    def value(self) -> str | None:
+        """The expanded text, or None when a variable's value is unknown (rules must not guess)."""
+        return None if self.unresolved else self.text
+
 
 def _is_name_start(ch: str) -> bool:
     return ch == "_" or ("a" <= ch <= "z") or ("A" <= ch <= "Z")

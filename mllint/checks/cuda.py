@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from mllint import knowledge
 from mllint.context import CheckContext
@@ -21,6 +21,7 @@ from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage
 from mllint.environment import Environment, environment
 from mllint.rule import Hit, Severity
+from mllint.installs import parse_version
 from mllint.targets import TORCH_FAMILY, Target, resolve, targets
 
 _PYTHON_MANAGERS = ("pip", "uv")
@@ -42,13 +43,6 @@ def _requirements(install: Install) -> list:
 
 def _norm(text: str) -> str:
     return re.sub(r"[-_.]+", "-", text.lower())
-
-
-def _version(text: str | None) -> Version | None:
-    try:
-        return Version(text) if text else None
-    except InvalidVersion:
-        return None
 
 
 def _major_minor(cuda: str) -> tuple[int, int | None]:
@@ -157,7 +151,7 @@ def _torch_index(image_cuda: str, target: Target) -> str | None:
     """The download.pytorch.org index closest to the image's CUDA (same major, minor not above)."""
     torch = knowledge.table("frameworks").get("torch") or {}
     releases = torch.get("releases") or {}
-    version = _version(target.requirement.exact_version)
+    version = parse_version(target.requirement.exact_version)
     rows = []
     if version is not None and target.package == "torch":
         rows = [releases.get(f"{version.major}.{version.minor}") or {}]
@@ -179,7 +173,7 @@ def _bundled_fix(target: Target, install: Install, env: Environment) -> str:
     package = target.package
     if package in TORCH_FAMILY:
         index = _torch_index(img, target)
-        version = _version(target.requirement.exact_version)
+        version = parse_version(target.requirement.exact_version)
         if index is None and version is not None and package == "torch":
             return (f"torch {version.major}.{version.minor} has no CUDA {img_major} build: use a CUDA "
                     f"{target.cuda} base image or a newer torch")
@@ -322,7 +316,7 @@ def _mismatch_hit(stage: Stage, install: Install, env: Environment, group: list[
 def _tf_reads_pip_libs(target: Target) -> bool:
     """TensorFlow >= 2.14 (the [and-cuda] era) can load CUDA from nvidia-* wheels; older releases cannot."""
     first = ((knowledge.table("frameworks").get("tensorflow") or {}).get("and_cuda") or {}).get("first_version")
-    version = _version(target.requirement.exact_version)
+    version = parse_version(target.requirement.exact_version)
     return version is None or first is None or version >= Version(str(first))
 
 
@@ -458,7 +452,7 @@ def _system_row(install: Install, requirement) -> dict | None:
     """The cuda_usage.system_cuda row a requirement falls under, after the version gates of the bundling extras."""
     name = requirement.name or ""
     extras = {_norm(e) for e in requirement.extras}
-    version = _version(requirement.exact_version)
+    version = parse_version(requirement.exact_version)
     if name == "tensorflow" and "and-cuda" in extras:
         first = ((knowledge.table("frameworks").get("tensorflow") or {}).get("and_cuda") or {}).get("first_version")
         if version is not None and first is not None and version < Version(str(first)):
@@ -633,7 +627,7 @@ def _system_component_fix(env: Environment, missing: list[str], cudnn_major: str
     if str(row.get("id")) == "cupy-wheel-system" and "ctk" in requirement.extras:
         options.append(f"{requirement.name}[ctk]>=14 (the extra brings CUDA only from CuPy 14)")
     if row.get("id") == "tensorflow-system":
-        version = _version(requirement.exact_version)
+        version = parse_version(requirement.exact_version)
         first = ((knowledge.table("frameworks").get("tensorflow") or {}).get("and_cuda") or {}).get("first_version")
         if version is None or (first and version >= Version(str(first))):
             options.append("install tensorflow[and-cuda], which brings its own CUDA")
@@ -664,7 +658,6 @@ def _compile_reason(install: Install) -> tuple[str, bool | None] | None:
         return None
     # a built wheel (a file or URL ending in .whl) installs without compiling anything
     requirements = [r for r in _requirements(install) if not (r.url or r.path or "").lower().endswith(".whl")]
-    names = {r.name for r in requirements}
     vcs_or_path = [r for r in requirements if r.vcs or r.path or (r.url and not r.name)]
     flash = [r for r in requirements if r.name == "flash-attn" or "flash-attention" in (r.url or r.path or "")]
     if flash:

@@ -26,13 +26,6 @@ def _host_packages() -> dict:
     return knowledge.table("packages").get("nvidia_host_packages") or {}
 
 
-def _unverified(row: dict, key: str | None = None) -> bool:
-    flag = row.get("unverified")
-    if flag is True:
-        return True
-    return key is not None and isinstance(flag, list) and key in flag
-
-
 def _name(text: str, install_env) -> str:
     """The package name after ARG/ENV expansion; unknown parts become a placeholder."""
     expanded = expand(text, install_env, quotes=False)
@@ -86,7 +79,7 @@ def _driver_hits(install: Install, policy_verified: bool) -> Iterator[Hit]:
     if metas:
         shown = [raw for raw, _, _ in metas]
         fixes = ", ".join(_meta_replacement(name) for _, name, _ in metas if _PLACEHOLDER not in name)
-        verified = policy_verified and not any(_unverified(row) for _, _, row in metas)
+        verified = policy_verified and not any(knowledge.is_unverified(row) for _, _, row in metas)
         yield Hit(
             f"{_command(install, shown)} installs a CUDA meta-package that pulls NVIDIA's driver packages into "
             "the image, where they clash at run time with the host driver that the NVIDIA Container Toolkit "
@@ -100,7 +93,7 @@ def _driver_hits(install: Install, policy_verified: bool) -> Iterator[Hit]:
         )
     if plain:
         shown = [raw for raw, _, _ in plain]
-        verified = policy_verified and any(not _unverified(row) for _, _, row in plain)
+        verified = policy_verified and any(not knowledge.is_unverified(row) for _, _, row in plain)
         if verified:
             text = (f"{_command(install, shown)} puts NVIDIA driver components into the image, but at run time "
                     "the NVIDIA Container Toolkit mounts the host's driver, so on any host with another driver "
@@ -169,7 +162,7 @@ def _runfile_hits(instruction: Instruction, policy_verified: bool) -> Iterator[H
             driver_option = row.get("driver_option")
             if driver_option and driver_option not in options:
                 break  # e.g. the CUDA runfile with --toolkit only: no driver
-            verified = policy_verified and not _unverified(row)
+            verified = policy_verified and not knowledge.is_unverified(row)
             shown = " ".join(runs + ([driver_option] if driver_option else []))
             if verified:
                 text = (f"`{shown}` installs the NVIDIA driver into the image, but at run time the NVIDIA "
@@ -191,7 +184,7 @@ def _runfile_hits(instruction: Instruction, policy_verified: bool) -> Iterator[H
 def nvidia_driver_in_image(ctx: CheckContext) -> Iterator[Hit]:
     """apt/yum/dnf NVIDIA driver or container-toolkit packages, and driver runfiles, in a RUN."""
     policy = _host_packages().get("policy") or {}
-    policy_verified = bool(policy.get("must_not_install_driver_in_image")) and not _unverified(
+    policy_verified = bool(policy.get("must_not_install_driver_in_image")) and not knowledge.is_unverified(
         policy, "must_not_install_driver_in_image")
     for stage in ctx.stages:
         for instruction in stage.instructions:

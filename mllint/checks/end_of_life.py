@@ -19,11 +19,6 @@ def _images() -> dict:
     return knowledge.table("images")
 
 
-def _unverified(row: dict, key: str) -> bool:
-    flag = row.get("unverified")
-    return flag is True or (isinstance(flag, list) and key in flag)
-
-
 def _month_after(year: int, month: int) -> dt.date:
     return dt.date(year + month // 12, month % 12 + 1, 1)
 
@@ -62,9 +57,9 @@ def _supported_minor(today: dt.date, after: str) -> str | None:
     for minor, row in rows.items():
         key = tuple(int(p) for p in str(minor).split("."))
         eol = _eol(str(row.get("end_of_life") or ""))
-        if key <= floor or eol is None or _unverified(row, "end_of_life") or eol[0] <= today:
+        if key <= floor or eol is None or knowledge.is_unverified(row, "end_of_life") or eol[0] <= today:
             continue
-        if _unverified(row, "first_release") and row.get("first_release"):
+        if knowledge.is_unverified(row, "first_release") and row.get("first_release"):
             continue  # not released yet as far as the data knows
         if best is None or key < best:
             best = key
@@ -84,7 +79,7 @@ def _python_hit(stage: Stage, today: dt.date) -> Hit | None:
     if eol is None:
         return None
     start, when, month_only = eol
-    verified = not _unverified(row, "end_of_life")
+    verified = not knowledge.is_unverified(row, "end_of_life")
     newer = _supported_minor(today, minor)
     advice = f"move to python:{newer}{'-slim' if slim else ''} or newer" if newer else "move to a supported Python"
     advice += " and check that your pinned ML packages have wheels for it"
@@ -150,7 +145,7 @@ def _cuda_hit(stage: Stage, today: dt.date) -> Hit | None:
                 f"their end of life (deletion list of {deleted.get('list_date')}), so the pull fails with "
                 "'manifest unknown'; move to a currently supported CUDA version.",
                 stage.from_instruction,
-                severity=Severity.ERROR if not _unverified(deleted, "cuda_versions") else Severity.INFO,
+                severity=Severity.ERROR if not knowledge.is_unverified(deleted, "cuda_versions") else Severity.INFO,
                 fix="use a supported nvidia/cuda tag",
             )
     for row in deleted.get("scheduled") or ():

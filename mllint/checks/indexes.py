@@ -32,19 +32,13 @@ ATTACK = "the 2022 torchtriton attack"
 PIP_FIX = "use `--index-url` for that index in its own command, or uv (first-index by default)"
 
 
-def _expand(instruction: Instruction, text: str) -> str | None:
-    """The value after ARG/ENV substitution; None when a variable is unknown."""
-    expansion = instruction.expand(text)
-    return expansion.text if expansion.resolved else None
-
-
 def _meaningful(instruction: Instruction, values: list[str]) -> list[str]:
     """Values that are not empty after substitution (unknown ones are kept as written)."""
     kept = []
     for value in values:
         if not value or not value.strip():
             continue
-        expanded = _expand(instruction, value)
+        expanded = instruction.expand(value).value
         if expanded is not None and not expanded.strip():
             continue
         kept.append(expanded.strip() if expanded is not None else value)

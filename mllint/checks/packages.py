@@ -20,14 +20,14 @@ from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from mllint import knowledge
 from mllint.context import CheckContext
 from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage
 from mllint.environment import Fact, environment
-from mllint.installs import Requirement, parse_conda_spec, parse_pip_requirement
+from mllint.installs import Requirement, parse_conda_spec, parse_pip_requirement, parse_version
 from mllint.rule import Hit, Severity
 
 PY_MANAGERS = ("pip", "uv")
@@ -47,22 +47,6 @@ def _spec(text: str) -> SpecifierSet | None:
         return SpecifierSet(text or "")
     except InvalidSpecifier:
         return None
-
-
-def _version(text: str | None) -> Version | None:
-    if not text:
-        return None
-    try:
-        return Version(str(text))
-    except InvalidVersion:
-        return None
-
-
-def _unverified(row: dict, field: str | None = None) -> bool:
-    flag = row.get("unverified")
-    if flag is True:
-        return True
-    return bool(field) and isinstance(flag, list) and field in flag
 
 
 def _shown(requirement: Requirement) -> str:
@@ -169,7 +153,7 @@ def shipped_frameworks(stage: Stage) -> dict[str, ShippedFramework]:
                 continue
             for name in row.get("frameworks") or ():
                 if name not in found:
-                    found[name] = ShippedFramework(name, None, not _unverified(row, "frameworks"), shown)
+                    found[name] = ShippedFramework(name, None, not knowledge.is_unverified(row, "frameworks"), shown)
     cache[stage.index] = found
     return found
 
@@ -232,9 +216,9 @@ def _patch_only(specifier: str) -> bool:
     lower = upper = None
     for part in parts:
         if part.startswith(">=") and not part.startswith(">=="):
-            lower = _version(part[2:])
+            lower = parse_version(part[2:])
         elif part.startswith("<") and not part.startswith("<="):
-            upper = _version(part[1:])
+            upper = parse_version(part[1:])
     if lower is None or upper is None or len(lower.release) < 2 or len(upper.release) < 2:
         return False
     return upper.release[:2] == (lower.release[0], lower.release[1] + 1) and not any(upper.release[2:])
@@ -253,12 +237,12 @@ def _torch_pin(install: Install) -> Version | None:
         if requirement.name != wanted:
             continue
         if requirement.exact_version:
-            return _version(requirement.exact_version)
+            return parse_version(requirement.exact_version)
         if requirement.error:
             expanded = install.instruction.expand(requirement.raw)
             if expanded.resolved:
                 parse = parse_conda_spec if install.manager == "conda" else parse_pip_requirement
-                return _version(parse(expanded.text).exact_version)
+                return parse_version(parse(expanded.text).exact_version)
     return None
 
 
@@ -266,8 +250,8 @@ def _pairing_scope() -> tuple[Version | None, Version | None, Version | None]:
     rule = ((knowledge.table("frameworks").get("torch") or {}).get("domain_library_rule") or {})
     vision = rule.get("torchvision_scope") or {}
     audio = rule.get("torchaudio_scope") or {}
-    return (_version(vision.get("from_torch")), _version(vision.get("to_torch")),
-            _version(audio.get("equal_to")))
+    return (parse_version(vision.get("from_torch")), parse_version(vision.get("to_torch")),
+            parse_version(audio.get("equal_to")))
 
 
 def _resolved_by_torch_pin(name: str, install: Install) -> bool:
@@ -480,7 +464,7 @@ def _satisfied(requirement: Requirement, version: Version, stage: Stage) -> bool
     """Whether the installed ``version`` satisfies the requirement (None: cannot tell)."""
     spec_text = requirement.specifier
     if requirement.exact_version and requirement.local_version:
-        wanted = _version(requirement.exact_version)
+        wanted = parse_version(requirement.exact_version)
         if wanted is None:
             return None
         if wanted.public != version.public:
@@ -534,7 +518,7 @@ def _pin_edit(install: Install, requirement: Requirement, framework: ShippedFram
     """
     from mllint.fixes import edit_in_command, install_words, unquoted
 
-    version = _version(framework.version)
+    version = parse_version(framework.version)
     if (install.manager not in PY_MANAGERS or not framework.verified or version is None
             or version.local or version.is_prerelease or version.is_devrelease
             or _ngc_pytorch_release(install.stage) is not None):
@@ -558,7 +542,7 @@ def _reinstall_hit(install: Install, requirement: Requirement, framework: Shippe
     image = framework.source
     shown = _shown(requirement)
     command = _tool_cmd(install)
-    version = _version(framework.version)
+    version = parse_version(framework.version)
     is_ngc = _ngc_pytorch_release(stage) is not None and framework.name == "torch"
     severity: Severity | None = None if framework.verified else Severity.INFO
     primary = FRAMEWORK_PACKAGES[framework.name]["conda" if manager == "conda" else "pip"][0]
@@ -702,8 +686,8 @@ _KIND_SEVERITY = {
 def _spec_allows(requirement: Requirement, versions: Iterable[str]) -> bool | None:
     """Whether the requirement admits any of ``versions`` (None: cannot tell)."""
     if requirement.exact_version:
-        pinned = _version(requirement.exact_version)
-        return pinned is not None and any(_version(v) == pinned for v in versions)
+        pinned = parse_version(requirement.exact_version)
+        return pinned is not None and any(parse_version(v) == pinned for v in versions)
     spec = _spec(requirement.specifier)
     if spec is None:
         return None
@@ -756,7 +740,7 @@ def _drop_in(name: str, requirement: Requirement) -> bool:
             return False
         floor = Version("2.1")
         for clause in spec:  # some clause must keep every version before 2.1 out
-            version = _version(clause.version.removesuffix(".*"))
+            version = parse_version(clause.version.removesuffix(".*"))
             if version is not None and clause.operator in (">=", "~=", "==", "===", ">") and version >= floor:
                 return True
         return False
@@ -786,15 +770,14 @@ def _deprecated_hit(ctx: CheckContext, install: Install, requirement: Requiremen
     kind = str(entry.get("kind") or "removed")
     severity = _KIND_SEVERITY.get(kind, Severity.WARNING)
     replacement = entry.get("replacement")
-    name = requirement.name or ""
     shown = _shown(requirement)
     base = dict(instruction=install.instruction, line=install.line, column=install.column)
     fix = f"install {replacement} instead" if replacement else "remove it or migrate to a maintained framework"
-    capped = _unverified(entry) or kind not in _KIND_SEVERITY
+    capped = knowledge.is_unverified(entry) or kind not in _KIND_SEVERITY
 
     if entry.get("applies_to_cuda"):  # conda cudatoolkit: only CUDA 12+ does not exist
         major = _cuda_major_requested(requirement)
-        floor = _version(str(entry["applies_to_cuda"]).lstrip(">=").strip())
+        floor = parse_version(str(entry["applies_to_cuda"]).lstrip(">=").strip())
         if major is None or floor is None or major < floor.release[0]:
             return None
         version = requirement.exact_version or (
@@ -844,14 +827,14 @@ def _removed_extra_hit(install: Install, requirement: Requirement, entry: dict, 
     name = requirement.name or ""
     shown = _shown(requirement)
     severity = Severity.INFO if capped else Severity.WARNING
-    since_v = _version(since)
+    since_v = parse_version(since)
     old_enough = None
     if requirement.error:
         old_enough = None  # `jax[cuda12_pip]==${JAX_VERSION}`: cannot tell
     elif since_v is not None:
         spec = _spec(requirement.specifier)
         if requirement.exact_version:
-            pinned = _version(requirement.exact_version)
+            pinned = parse_version(requirement.exact_version)
             old_enough = pinned is not None and pinned < since_v
         elif spec is not None and requirement.specifier:
             # a range that admits neither `since` nor anything later keeps the old extra

@@ -27,11 +27,6 @@ def _minor_tuple(text: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def _unverified(row: dict, key: str) -> bool:
-    flag = row.get("unverified")
-    return flag is True or (isinstance(flag, list) and key in flag)
-
-
 @dataclass(frozen=True)
 class _Support:
     label: str  # "torch 2.9"
@@ -87,7 +82,7 @@ def _torch(version: Version) -> _Support | None:
     if not row or not row.get("python"):
         return None
     lo, hi, also = _python_row(row)
-    return _Support(f"torch {minor}", lo, hi, also, verified=not _unverified(row, "python"))
+    return _Support(f"torch {minor}", lo, hi, also, verified=not knowledge.is_unverified(row, "python"))
 
 
 def _tensorflow(version: Version) -> _Support | None:
@@ -96,7 +91,7 @@ def _tensorflow(version: Version) -> _Support | None:
     for key, row in releases.items():
         if ".".join(str(key).split(".")[:2]) == minor and row.get("python"):
             lo, hi, also = _python_row(row)
-            return _Support(f"tensorflow {minor}", lo, hi, also, verified=not _unverified(row, "python"))
+            return _Support(f"tensorflow {minor}", lo, hi, also, verified=not knowledge.is_unverified(row, "python"))
     return None
 
 
@@ -113,7 +108,7 @@ def _jax(version: Version) -> _Support | None:
         return None
     since, row = floor
     # Floors only rise, so the last known floor at or below this version is a safe lower bound.
-    return _Support(f"jax {version}", lo=str(row["min"]), verified=not _unverified(row, "min"),
+    return _Support(f"jax {version}", lo=str(row["min"]), verified=not knowledge.is_unverified(row, "min"),
                     quote_pip=False, note=f"jax and jaxlib since {since}")
 
 
@@ -127,7 +122,7 @@ def _cupy(name: str, version: Version) -> _Support | None:
     lo, hi, _ = _python_row(requirements)
     # The plain `cupy` sdist can try a source build above the wheel range: only its floor is certain.
     hi = hi if _CUPY_BINARY.match(name) else None
-    return _Support(f"{name} 14", lo, hi, verified=not _unverified(requirements, "python"))
+    return _Support(f"{name} 14", lo, hi, verified=not knowledge.is_unverified(requirements, "python"))
 
 
 def _vllm(version: Version) -> _Support | None:
@@ -140,7 +135,7 @@ def _vllm(version: Version) -> _Support | None:
     except InvalidSpecifier:
         return None
     return _Support(f"vllm {version}", spec=spec, spec_text=str(row["requires_python"]),
-                    verified=not _unverified(row, "requires_python"))
+                    verified=not knowledge.is_unverified(row, "requires_python"))
 
 
 def _support(name: str, version: Version) -> _Support | None:
@@ -307,7 +302,7 @@ def _alternative(name: str, support: _Support, python: str) -> str:
     candidates = []
     for key, row in ((_frameworks().get(name) or {}).get("releases") or {}).items():
         lo, hi, also = _python_row(row)
-        if lo is None or hi is None or _unverified(row, "python"):
+        if lo is None or hi is None or knowledge.is_unverified(row, "python"):
             continue
         value = _minor_tuple(python)
         if python in also or _minor_tuple(lo) <= value <= _minor_tuple(hi):
