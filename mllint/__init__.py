@@ -1,8 +1,21 @@
-"""mllint: a linter for Dockerfiles that build machine-learning images."""
+"""mllint: a linter for Dockerfiles that build machine-learning images.
 
-from mllint.plugins import hookimpl
-from mllint.rule import Hit, Rule, RuleMeta, Severity
+The public names are loaded on first use: ``mllint`` starts by importing this
+package, and a replayed run (``mllint.runcache``) must not pay for pluggy.
+"""
 
 __version__ = "0.1.0"
 
 __all__ = ["Hit", "Rule", "RuleMeta", "Severity", "__version__", "hookimpl"]
+
+
+def __getattr__(name: str):
+    if name == "hookimpl":
+        from mllint.plugins import hookimpl
+
+        return hookimpl
+    if name in ("Hit", "Rule", "RuleMeta", "Severity"):
+        from mllint import rule
+
+        return getattr(rule, name)
+    raise AttributeError(f"module 'mllint' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """``python -m mllint``."""
 
-from mllint.cli import main
+from mllint.launcher import main
 
 if __name__ == "__main__":
     main()

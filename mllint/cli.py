@@ -138,6 +138,28 @@ def _write_baseline(path: str, reports) -> None:
     sys.exit(2 if any(r.problems for r in reports) else 0)
 
 
+class _Recorded:
+    """A finding as --write-baseline records it: its key and what a reader sees, not the whole finding."""
+
+    __slots__ = ("fingerprint", "rule_id", "line", "message")
+
+    def __init__(self, finding) -> None:
+        self.fingerprint, self.rule_id = finding.fingerprint, finding.rule_id
+        self.line, self.message = finding.line, finding.message
+
+
+def _for_baseline(report):
+    """The report with its findings reduced to what the baseline records (all are needed: it is sorted)."""
+    from mllint.engine import FileReport
+
+    return FileReport(report.path, [_Recorded(f) for f in report.findings], report.problems, report.fatal)
+
+
+def _cannot_write(output: str, exc: Exception):
+    click.echo(f"mllint: cannot write {output}: {exc}", err=True)
+    sys.exit(2)
+
+
 @main.command("lint", epilog=LINT_EPILOG)
 @click.argument("paths", nargs=-1, type=str)
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -178,12 +200,16 @@ def _write_baseline(path: str, reports) -> None:
               "them; exit 1 when there is one.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that can change what the "
               "build installs.")
+@click.option("--no-cache", is_flag=True, help="Neither replay nor record this run (see docs/performance.md; "
+              "MLLINT_NO_CACHE=1 does the same).")
 def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
                  sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs,
-                 fix, diff, unsafe_fixes):
+                 fix, diff, unsafe_fixes, no_cache):
     """Lint Dockerfiles (files, directories searched recursively, or - for stdin)."""
     from mllint.engine import SelectionError
-    from mllint.report import render
+    from mllint.report import open_stream
+    from mllint.report.stream import FileOutput, OutputError
+    from mllint.report.tally import Tally
     from mllint.rule import Severity
     from mllint.sources import collect
 
@@ -195,6 +221,10 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
         raise click.UsageError("--fix and --diff cannot be combined (--diff never writes)")
     if fix and "-" in paths:
         raise click.UsageError("--fix cannot rewrite standard input; use --diff")
+    if not (fix or diff or write_baseline or output or no_cache):
+        from mllint import runcache
+
+        runcache.allow_storing()  # the output is a function of what the run reads (mllint.runcache)
     session = _session(config_file, no_config)
     config = session.config
     try:
@@ -238,54 +268,65 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             report.fixes = (source.text, fixed.text, dict(fixed.applied))
         return report
 
-    reports = []
-    sources = collect(list(paths), stdin_filename, exclude=config.excluded if config.exclude else None)
-    for source, report in lint_in_order(sources, lint_one, _parse_jobs(jobs)):
-        for problem in report.problems:
-            click.echo(_problem_line(source.path, problem), err=True)
-        reports.append(report)
-
-    if fix or diff:
-        fixed_reports = [r for r in reports if r.fixes]
-        edits = sum(n for r in fixed_reports for n in r.fixes[2].values())
-        files = len(fixed_reports)
-        plural = f"{edits} fix{'es' if edits != 1 else ''} in {files} file{'s' if files != 1 else ''}"
-        if diff:
-            from mllint.fixes import unified_diff
-
-            click.echo("".join(unified_diff(r.path, r.fixes[0], r.fixes[1]) for r in fixed_reports), nl=False)
-            click.echo(f"mllint: {plural} would be applied by --fix"
-                       f"{' --unsafe-fixes' if unsafe_fixes else ''}.", err=True)
-            sys.exit(2 if any(r.problems for r in reports) else 1 if fixed_reports else 0)
-        click.echo(f"mllint: applied {plural}.", err=True)
-
-    if write_baseline:
-        _write_baseline(write_baseline, reports)
+    use_color = fmt == "text" and _use_color(color, output)
+    stream = output_file = None  # --diff and --write-baseline print no report
+    if not (diff or write_baseline):
+        try:
+            output_file = FileOutput(output) if output else None
+            write = output_file.write if output_file else lambda text: click.echo(text, nl=False, color=use_color)
+            stream = open_stream(fmt, linter.all_rules if fmt == "sarif" else linter.rules, write, color=use_color,
+                                 category=sarif_category)
+        except OutputError as exc:
+            _cannot_write(output, exc)
+    tally = stream.tally if stream else Tally()
+    if diff:
+        from mllint.fixes import unified_diff
     if recorded is not None:
         from mllint import baseline
+    kept = []  # --write-baseline: what the baseline records of each file
+    fixed_files = fixed_edits = 0
+    sources = collect(list(paths), stdin_filename, exclude=config.excluded if config.exclude else None)
+    try:
+        # each file is reported and dropped as soon as it is linted: memory stays flat (docs/performance.md)
+        for source, report in lint_in_order(sources, lint_one, _parse_jobs(jobs)):
+            for problem in report.problems:
+                click.echo(_problem_line(source.path, problem), err=True)
+            if report.fixes:
+                fixed_files += 1
+                fixed_edits += sum(report.fixes[2].values())
+                if diff:
+                    click.echo(unified_diff(report.path, report.fixes[0], report.fixes[1]), nl=False)
+                report.fixes = None
+            if stream is None:
+                tally.add(report)
+                if write_baseline:
+                    kept.append(_for_baseline(report))
+                continue
+            if recorded is not None:
+                baseline.subtract(baseline_file, recorded, [report])
+            stream.add(report)
 
-        baseline.subtract(baseline_file, recorded, reports)
+        if fix or diff:
+            plural = (f"{fixed_edits} fix{'es' if fixed_edits != 1 else ''} in "
+                      f"{fixed_files} file{'s' if fixed_files != 1 else ''}")
+            if diff:
+                click.echo(f"mllint: {plural} would be applied by --fix"
+                           f"{' --unsafe-fixes' if unsafe_fixes else ''}.", err=True)
+                sys.exit(2 if tally.problem_files else 1 if fixed_files else 0)
+            click.echo(f"mllint: applied {plural}.", err=True)
+        if write_baseline:
+            _write_baseline(write_baseline, kept)
+        stream.close()
+        if output_file:
+            output_file.close()
+    except OutputError as exc:
+        _cannot_write(output, exc)
 
-    use_color = fmt == "text" and _use_color(color, output)
-    text = render(fmt, reports, linter.all_rules if fmt == "sarif" else linter.rules, color=use_color,
-                  category=sarif_category)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as exc:
-            click.echo(f"mllint: cannot write {output}: {exc.strerror or exc}", err=True)
-            sys.exit(2)
-    else:
-        click.echo(text, nl=False, color=use_color)
-
-    if any(r.problems for r in reports):
+    if tally.problem_files:
         sys.exit(2)
     failure_threshold = failure_threshold or config.failure_threshold or "warning"
-    if failure_threshold != "none":
-        floor = Severity.parse(failure_threshold)
-        if any(f.severity >= floor for r in reports for f in r.findings):
-            sys.exit(1)
+    if failure_threshold != "none" and tally.reaches(Severity.parse(failure_threshold)):
+        sys.exit(1)
     sys.exit(0)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mllint import runcache
+
 NAMES = (".mllint.yaml", ".mllint.yml")
 KEYS = ("select", "ignore", "severity", "failure-threshold", "exclude", "per-file-ignores",
         "allowed-floating-tags", "ml-packages", "secret-names", "plugins")
@@ -141,8 +143,10 @@ def discover(start: Path) -> Path | None:
     while True:
         for name in NAMES:
             candidate = directory / name
+            runcache.note_kind(str(candidate))  # a file created here later changes the answer
             if candidate.is_file():
                 return candidate
+        runcache.note_kind(str(directory / ".git"))
         if (directory / ".git").exists() or directory.parent == directory:
             return None
         directory = directory.parent
@@ -156,6 +160,7 @@ def shown_path(path: Path) -> str:
 def load(path: Path, shown: str | None = None) -> Config:
     """Read and validate a configuration file; ConfigError on any problem."""
     shown = shown or shown_path(path)
+    runcache.note_file(str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

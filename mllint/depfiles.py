@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from mllint import runcache
 from mllint.dockerfile import Dockerfile, Install, Instruction, Stage
 from mllint.installs import InstallRecord, Requirement, parse_conda_spec, parse_pip_requirement
 from mllint.variables import split_words
@@ -50,6 +51,7 @@ class ContextReader:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.shown = os.fspath(root)
         self.root = Path(root)
+        runcache.note_real(self.shown)
         try:
             self.real = self.root.resolve()
         except OSError:
@@ -65,6 +67,7 @@ class ContextReader:
         if rel.startswith("../") or rel == "..":
             return None
         path = self.root / rel
+        runcache.note_real(str(path))  # a link that now leads elsewhere changes the answer
         try:
             real = path.resolve()
         except OSError:
@@ -75,10 +78,14 @@ class ContextReader:
 
     def is_dir(self, rel: str) -> bool:
         path = self._path(rel)
+        if path is not None:
+            runcache.note_kind(str(path))
         return bool(path and path.is_dir())
 
     def exists(self, rel: str) -> bool:
         path = self._path(rel)
+        if path is not None:
+            runcache.note_kind(str(path))
         return bool(path and path.exists())
 
     def read(self, rel: str) -> tuple[str | None, str | None]:
@@ -86,6 +93,7 @@ class ContextReader:
         path = self._path(rel)
         if path is None:
             return None, f"{rel} is outside the build context"
+        runcache.note_file(str(path))
         try:
             if path.is_dir():
                 return None, f"{self.display(rel)} is a directory"

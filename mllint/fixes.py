@@ -10,10 +10,8 @@ dropped, and so is a pass after which the file no longer parses or has more inpu
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -187,6 +185,8 @@ def fix_text(text: str, lint: Callable[[str], "FileReport"], unsafe: bool = Fals
 
 def unified_diff(path: str, before: str, after: str) -> str:
     """``diff -u`` of one file (``a/PATH`` / ``b/PATH``); line ends are kept as they are."""
+    import difflib  # only for --diff
+
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                  f"a/{path}", f"b/{path}")
     out = []
@@ -201,6 +201,8 @@ def write_atomically(path: str, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8, line ends untouched), keeping its permission bits."""
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
+    import tempfile  # only for --fix
+
     fd, temporary = tempfile.mkstemp(prefix=".mllint-", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -1229,6 +1229,32 @@ class _Acc:
         if value and value not in self.channels:
             self.channels.append(value)
 
+    def python_packages(self, events, takes_reqs: bool, fields: dict[str, str], positional_files: bool = False):
+        """Walk pip-style options: ``fields`` maps an option to the field its value goes to.
+
+        The field ``requirements`` takes an editable requirement; ``index_url`` and
+        ``torch_backend`` are single values, every other field a list.
+        """
+        for kind, key, value in events:
+            if kind == "arg":
+                if takes_reqs:
+                    self.requirements.append(parse_pip_requirement(key))
+                elif positional_files:
+                    self.requirement_files.append(key)
+                continue
+            self.options.append((key, value))
+            self.flags.add(key)
+            field = fields.get(key)
+            if value is None or field is None:
+                continue
+            if field == "requirements":
+                self.requirements.append(parse_pip_requirement(value, editable=True))
+            elif field in ("index_url", "torch_backend"):
+                setattr(self, field, value)
+            else:
+                getattr(self, field).append(value)
+        return self
+
 
 def _env(command: SimpleCommand) -> dict[str, str]:
     return dict(command.assignments)
@@ -1241,6 +1267,8 @@ def _words(value: str | None) -> list[str]:
 # -- pip -----------------------------------------------------------------------------------
 
 _PIP_REQ_ACTIONS = frozenset({"install", "uninstall", "download", "wheel"})
+_PIP_FIELDS = {"--requirement": "requirement_files", "--constraint": "constraint_files", "--editable": "requirements",
+               "--index-url": "index_url", "--extra-index-url": "extra_index_urls", "--find-links": "find_links"}
 
 
 def _pip_record(command: SimpleCommand, tool: str, args: list[str]) -> InstallRecord | None:
@@ -1253,29 +1281,7 @@ def _pip_record(command: SimpleCommand, tool: str, args: list[str]) -> InstallRe
         action = f"cache-{rest[0]}"
         rest = rest[1:]
     events, _ = _parse_args(rest, _PIP, abbrev=True)
-    acc = _Acc()
-    takes_reqs = action in _PIP_REQ_ACTIONS
-    for kind, key, value in pre + events:
-        if kind == "arg":
-            if takes_reqs:
-                acc.requirements.append(parse_pip_requirement(key))
-            continue
-        acc.options.append((key, value))
-        acc.flags.add(key)
-        if value is None:
-            continue
-        if key == "--requirement":
-            acc.requirement_files.append(value)
-        elif key == "--constraint":
-            acc.constraint_files.append(value)
-        elif key == "--editable":
-            acc.requirements.append(parse_pip_requirement(value, editable=True))
-        elif key == "--index-url":
-            acc.index_url = value
-        elif key == "--extra-index-url":
-            acc.extra_index_urls.append(value)
-        elif key == "--find-links":
-            acc.find_links.append(value)
+    acc = _Acc().python_packages(pre + events, action in _PIP_REQ_ACTIONS, _PIP_FIELDS)
     env = _env(command)
     f = acc.flags
     no_cache = "--no-cache-dir" in f or (env.get("PIP_NO_CACHE_DIR", "").strip().lower() in _PIP_BOOL)
@@ -1306,6 +1312,10 @@ def _pip_record(command: SimpleCommand, tool: str, args: list[str]) -> InstallRe
 # -- uv ------------------------------------------------------------------------------------
 
 _UV_REQ_ACTIONS = frozenset({"install", "uninstall", "add", "remove", "tool-install", "tool-uninstall"})
+_UV_SYNC_FIELDS = {"--requirements": "requirement_files", "--constraints": "constraint_files",
+                   "--index-url": "index_url", "--default-index": "index_url", "--extra-index-url": "extra_index_urls",
+                   "--index": "extra_index_urls", "--find-links": "find_links", "--torch-backend": "torch_backend"}
+_UV_FIELDS = {**_UV_SYNC_FIELDS, "--editable": "requirements"}  # `uv sync --editable` is a mode, not a path
 
 
 def _uv_record(command: SimpleCommand, tool: str, args: list[str]) -> InstallRecord | None:
@@ -1325,35 +1335,11 @@ def _uv_record(command: SimpleCommand, tool: str, args: list[str]) -> InstallRec
     else:
         action = sub
     events, _ = _parse_args(rest, _UV)
-    acc = _Acc()
-    takes_reqs = action in _UV_REQ_ACTIONS
-    for kind, key, value in pre + events:
-        if kind == "arg":
-            if takes_reqs:
-                acc.requirements.append(parse_pip_requirement(key))
-            elif action == "sync" and sub == "pip":
-                acc.requirement_files.append(key)
-            continue
-        acc.options.append((key, value))
-        acc.flags.add(key)
-        if value is None:
-            continue
-        if key == "--requirements":
-            acc.requirement_files.append(value)
-        elif key == "--constraints":
-            acc.constraint_files.append(value)
-        elif key == "--editable" and action != "sync":
-            acc.requirements.append(parse_pip_requirement(value, editable=True))
-        elif key in ("--index-url", "--default-index"):
-            acc.index_url = value
-        elif key in ("--extra-index-url", "--index"):
-            acc.extra_index_urls.append(value)
-        elif key == "--find-links":
-            acc.find_links.append(value)
-        elif key == "--torch-backend":
-            acc.torch_backend = value
-        elif key == "--prerelease" and value.strip().lower() == "allow":
-            acc.flags.add("--pre")
+    fields = _UV_SYNC_FIELDS if action == "sync" else _UV_FIELDS
+    acc = _Acc().python_packages(pre + events, action in _UV_REQ_ACTIONS, fields,
+                                 positional_files=action == "sync" and sub == "pip")
+    if any(key == "--prerelease" and (value or "").strip().lower() == "allow" for key, value in acc.options):
+        acc.flags.add("--pre")
     env = _env(command)
     f = acc.flags
     no_cache = "--no-cache" in f or env.get("UV_NO_CACHE", "").strip().lower() in _TRUE

@@ -63,8 +63,9 @@ def compile_tables(root: Path) -> dict[str, Any]:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mllint"
+    from mllint.runcache import cache_dir as path
+
+    return Path(path())
 
 
 def _read_snapshot(path: Path, want: str) -> dict[str, Any] | None:
@@ -90,10 +91,22 @@ def write_snapshot(root: Path, target: Path) -> dict[str, Any]:
     return data
 
 
+def _note_tables(root: Path) -> None:
+    """A recorded run (mllint.runcache) depends on the tables it was judged by."""
+    from mllint import runcache  # not at the top: the wheel build hook loads this file on its own
+
+    if runcache.recording is None:
+        return
+    for path in _yaml_files(root):
+        runcache.note_stat(str(path))
+        runcache.note_stat(str(path.parent))  # a table added or removed
+
+
 @lru_cache(maxsize=1)
 def load() -> dict[str, Any]:
     root = rules_dir()
     want = digest(root)
+    _note_tables(root)
     for candidate in (PACKAGE_DIR / SNAPSHOT_NAME, cache_dir() / f"snapshot-{want[:16]}.json"):
         data = _read_snapshot(candidate, want)
         if data is not None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,13 +21,19 @@ EMPTY_CONTEXT = FIXTURES / "contexts" / "empty"
 SARIF_SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
 TODAY = dt.date(2026, 11, 24)  # pinned: date-dependent rules must not drift with the calendar
 
+# mllint's cache (rule-table snapshot, entry points, replayed runs) for CLI subprocesses: one per test
+# session, so no test reads a developer's ~/.cache/mllint and every CLI test also goes through the run cache
+SESSION_CACHE = tempfile.mkdtemp(prefix="mllint-test-cache-")
+atexit.register(shutil.rmtree, SESSION_CACHE, True)
+
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not checked out beside the repository")
 
 
 def run_cli(*args: str, input: str | bytes | None = None, cwd: Path | str | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m mllint`` as a user would, in a subprocess."""
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("MLLINT_")}  # a developer's settings
+    full_env = {**inherited, "NO_COLOR": "1", "XDG_CACHE_HOME": SESSION_CACHE, **(env or {})}
     data = input.encode() if isinstance(input, str) else input
     return subprocess.run(
         [sys.executable, "-m", "mllint", *args],

@@ -259,3 +259,15 @@ def test_fit_cuts_at_a_sentence_and_plain_text_drops_markup():
     assert sarif.plain_text("# T `x`\n\n**Tags:** a  \n```dockerfile\nFROM a\n```\n- <https://e.org>\n") == (
         "T x\n\nTags: a\nFROM a\n- https://e.org\n"
     )
+
+
+def test_artifact_uris_are_percent_encoded_and_absolute_paths_are_file_uris(tmp_path, monkeypatch):
+    """artifactLocation.uri must be a valid URI reference: spaces and '#' are encoded; outside the
+    working directory the location is an absolute file: URI without a uriBaseId."""
+    from mllint.report.sarif import _artifact
+
+    monkeypatch.chdir(tmp_path)
+    inside = _artifact(str(tmp_path / "docker dir" / "Dockerfile#1"))
+    assert (inside.uri, inside.uri_base_id) == ("docker%20dir/Dockerfile%231", "%SRCROOT%")
+    outside = _artifact("/opt/other place/Dockerfile")
+    assert (outside.uri, outside.uri_base_id) == ("file:///opt/other%20place/Dockerfile", None)

@@ -1,4 +1,4 @@
-"""Helpers shared by reporters: safe text and relative paths."""
+"""Helpers shared by reporters: safe text, relative paths and the summary line."""
 
 from __future__ import annotations
 
@@ -36,20 +36,11 @@ def relative_uri(path: str, base: str | None = None) -> str:
     return rel.replace(os.sep, "/")
 
 
-def summary_counts(reports) -> dict[str, int]:
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for report in reports:
-        for finding in report.findings:
-            counts[str(finding.severity)] += 1
-    return counts
-
-
-def summary_line(reports) -> str:
-    """``3 findings (1 error, 2 warnings) in 2 files.`` or ``No findings in 1 file.``"""
-    counts = summary_counts(reports)
-    total = sum(counts.values())
-    files = f"{len(reports)} file{'s' if len(reports) != 1 else ''}"
+def summary_line(tally) -> str:
+    """``3 findings (1 error, 2 warnings) in 2 files.`` or ``No findings in 1 file.``; ``tally``: a Tally."""
+    total = tally.findings
+    files = f"{tally.files} file{'s' if tally.files != 1 else ''}"
     if not total:
         return f"No findings in {files}."
-    detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
+    detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in tally.counts.items() if n)
     return f"{total} finding{'s' if total != 1 else ''} ({detail}) in {files}."

@@ -9,6 +9,8 @@ never end a command early or start a second one.
 from __future__ import annotations
 
 from mllint.report.common import relative_uri, summary_line
+from mllint.report.stream import Reporter as _Reporter
+from mllint.report.stream import renderer
 from mllint.rule import Severity
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -27,17 +29,16 @@ def command(name: str, message: str, **properties) -> str:
     return f"::{name} {props}::{escape_data(message)}" if props else f"::{name}::{escape_data(message)}"
 
 
-def render(reports, rules, **_) -> str:
-    lines = []
-    for report in reports:
+class Reporter(_Reporter):
+    def file(self, report):
         path = relative_uri(report.path)
         for problem in report.problems:
-            lines.append(command("error", f"mllint could not lint this file: {problem}", file=path,
-                                 title="mllint: input problem"))
+            yield command("error", f"mllint could not lint this file: {problem}", file=path,
+                          title="mllint: input problem") + "\n"
         for f in report.findings:
             span = f.span
             same_line = span.line == span.end_line  # GitHub ignores columns on multi-line annotations
-            lines.append(command(
+            yield command(
                 COMMANDS[f.severity],
                 f.message,
                 file=path,
@@ -46,6 +47,10 @@ def render(reports, rules, **_) -> str:
                 col=span.column if same_line else None,
                 endColumn=span.end_column if same_line else None,
                 title=f"{f.rule_id} {f.rule_name}",
-            ))
-    lines.append(f"mllint: {summary_line(reports)}")
-    return "\n".join(lines) + "\n"
+            ) + "\n"
+
+    def tail(self, tally):
+        yield f"mllint: {summary_line(tally)}\n"
+
+
+render = renderer(Reporter)

@@ -9,9 +9,11 @@ GitLab tells issues apart by fingerprint across the whole report, so the path is
 from __future__ import annotations
 
 import hashlib
-import json
 
 from mllint.report.common import relative_uri
+from mllint.report.jsonstream import Array
+from mllint.report.stream import Reporter as _Reporter
+from mllint.report.stream import renderer
 from mllint.rule import Severity
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
@@ -21,12 +23,21 @@ def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def render(reports, rules, **_) -> str:
-    issues = []
-    for report in reports:
+class Reporter(_Reporter):
+    """The report is one JSON list: each file's issues are written as soon as it is linted."""
+
+    def __init__(self, rules, **_) -> None:
+        super().__init__(rules)
+        self.issues = Array()
+        self.count = 0
+
+    def head(self):
+        yield self.issues.around(self.issues.marker)[0]
+
+    def file(self, report):
         path = relative_uri(report.path)
         for problem in report.problems:
-            issues.append({
+            yield self._issue({
                 "description": f"mllint could not lint this file: {problem}",
                 "check_name": "mllint/input-problem",
                 "fingerprint": _fingerprint(path, "input-problem", problem),
@@ -34,7 +45,7 @@ def render(reports, rules, **_) -> str:
                 "location": {"path": path, "lines": {"begin": 1, "end": 1}},
             })
         for f in report.findings:
-            issues.append({
+            yield self._issue({
                 "description": f"{f.message} ({f.rule_id} {f.rule_name})",
                 "check_name": f.rule_id,
                 # stable across line moves like the finding's own fingerprint, and unique per file
@@ -42,4 +53,13 @@ def render(reports, rules, **_) -> str:
                 "severity": SEVERITIES[f.severity],
                 "location": {"path": path, "lines": {"begin": f.span.line, "end": f.span.end_line}},
             })
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+
+    def _issue(self, issue: dict) -> str:
+        self.count += 1
+        return self.issues.item(issue, self.count - 1)
+
+    def tail(self, tally):
+        yield self.issues.end(self.count) + self.issues.around(self.issues.marker)[1] + "\n"
+
+
+render = renderer(Reporter)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from mllint import __version__
-from mllint.report.common import summary_counts
+from mllint.report.jsonstream import Array
+from mllint.report.stream import Reporter as _Reporter
+from mllint.report.stream import renderer
 
 SCHEMA_VERSION = 1
 
@@ -30,12 +30,36 @@ def finding_dict(f) -> dict:
     return data
 
 
-def render(reports, rules, **_) -> str:
-    data = {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "mllint", "version": __version__},
-        "findings": [finding_dict(f) for r in reports for f in r.findings],
-        "errors": [{"path": r.path, "message": p} for r in reports for p in r.problems],
-        "summary": {"files": len(reports), **summary_counts(reports)},
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+class Reporter(_Reporter):
+    """Findings are written as their files are linted; input problems, listed after them, wait till the end."""
+
+    def __init__(self, rules, **_) -> None:
+        super().__init__(rules)
+        self.findings = Array()
+        self.count = 0
+        self.errors: list[dict] = []
+
+    def _document(self, errors: list, summary: dict | None) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "mllint", "version": __version__},
+            "findings": self.findings.marker,
+            "errors": errors,
+            "summary": summary,
+        }
+
+    def head(self):
+        yield self.findings.around(self._document([], None))[0]
+
+    def file(self, report):
+        for f in report.findings:
+            yield self.findings.item(finding_dict(f), self.count)
+            self.count += 1
+        self.errors.extend({"path": report.path, "message": p} for p in report.problems)
+
+    def tail(self, tally):
+        after = self.findings.around(self._document(self.errors, {"files": tally.files, **tally.counts}))[1]
+        yield self.findings.end(self.count) + after + "\n"
+
+
+render = renderer(Reporter)

@@ -7,19 +7,24 @@ the limits are from "SARIF support for code scanning"
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import attr
 import sarif_om as om
 
 from mllint import __version__
 from mllint.report.common import relative_uri
+from mllint.report.jsonstream import Array
+from mllint.report.spool import Spool
+from mllint.report.stream import Reporter as _Reporter
+from mllint.report.stream import renderer
 from mllint.rule import PROJECT_URL, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -130,12 +135,17 @@ def line_hash(finding) -> str:
     return f"{digest}:{finding.occurrence + 1}"
 
 
-def _location(uri: str, region: om.Region | None = None) -> om.Location:
-    return om.Location(
-        physical_location=om.PhysicalLocation(
-            artifact_location=om.ArtifactLocation(uri=uri, uri_base_id="%SRCROOT%"), region=region
-        )
-    )
+def _artifact(path: str) -> om.ArtifactLocation:
+    """A valid URI reference (RFC 3986, as the SARIF spec's artifactLocation.uri requires): relative to
+    %SRCROOT% and percent-encoded inside the working directory, else an absolute ``file:`` URI."""
+    rel = relative_uri(path)
+    if os.path.isabs(rel):
+        return om.ArtifactLocation(uri=Path(rel).as_uri())
+    return om.ArtifactLocation(uri=quote(rel, safe="/"), uri_base_id="%SRCROOT%")
+
+
+def _location(path: str, region: om.Region | None = None) -> om.Location:
+    return om.Location(physical_location=om.PhysicalLocation(artifact_location=_artifact(path), region=region))
 
 
 def _result(f, index: dict[str, int]) -> om.Result:
@@ -150,13 +160,13 @@ def _result(f, index: dict[str, int]) -> om.Result:
         rule_index=index.get(f.rule_id, -1),
         level=LEVELS[f.severity],
         message=om.Message(text=f.message),
-        locations=[_location(relative_uri(f.path), region)],
+        locations=[_location(f.path, region)],
         partial_fingerprints={"primaryLocationLineHash": line_hash(f), "mllint/v1": f.fingerprint},
     )
     related = []
     for number, (path, span) in enumerate(getattr(f, "related", ()) or ()):
-        location = _location(relative_uri(path), om.Region(start_line=span.line, start_column=span.column,
-                                                           end_line=span.end_line, end_column=span.end_column))
+        location = _location(path, om.Region(start_line=span.line, start_column=span.column,
+                                             end_line=span.end_line, end_column=span.end_column))
         location.id = number
         location.message = om.Message(text="the install that reads this file")
         related.append(location)
@@ -169,65 +179,129 @@ def _stderr(message: str) -> None:
     sys.stderr.write(f"mllint: warning: {message}\n")
 
 
-def render(reports, rules, *, category: str | None = None, warn: Callable[[str], None] | None = None,
-           **_) -> str:
-    warn = warn or _stderr
-    index = {rule.id: i for i, rule in enumerate(rules)}
-    findings = [f for report in reports for f in report.findings]
-    notifications = [
-        om.Notification(message=om.Message(text=f"{relative_uri(r.path)}: {problem}"), level="error",
-                        locations=[_location(relative_uri(r.path))])
-        for r in reports
-        for problem in r.problems
-    ]
-    if len(findings) > MAX_RESULTS:
-        # most severe first; sorted() is stable, so each severity keeps the report order
-        kept = sorted(findings, key=lambda f: -f.severity)[:MAX_RESULTS]
-        text = (f"{len(findings):,} findings exceed GitHub code scanning's limit of {MAX_RESULTS:,} results per "
-                f"run (a larger run is rejected): the SARIF keeps the {MAX_RESULTS:,} most severe and leaves "
-                f"{len(findings) - MAX_RESULTS:,} out; lint fewer paths or narrow the rules with --select/--ignore")
-        warn(text)
-        notifications.append(om.Notification(message=om.Message(text=text), level="warning"))
-        findings = _keep(findings, kept)
-    if len(findings) > SHOWN_RESULTS:
-        warn(f"{len(findings):,} results: GitHub code scanning shows only the {SHOWN_RESULTS:,} most severe "
-             "results of a run")
-    run = om.Run(
-        tool=om.Tool(
-            driver=om.ToolComponent(
-                name="mllint",
-                version=__version__,
-                semantic_version=__version__,
-                information_uri=PROJECT_URL,
-                rules=[_descriptor(rule, warn) for rule in rules],
-            )
-        ),
-        results=[_result(f, index) for f in findings],
-        automation_details=om.RunAutomationDetails(id=automation_id(category)) if category else None,
-        invocations=[
-            om.Invocation(
-                execution_successful=not any(r.problems for r in reports),
-                tool_execution_notifications=notifications or None,
-            )
-        ],
-        original_uri_base_ids={"%SRCROOT%": om.ArtifactLocation(uri=_srcroot())},
-        column_kind="unicodeCodePoints",
-    )
-    log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
-    text = json.dumps(_to_json(log), indent=2, ensure_ascii=False) + "\n"
-    data = text.encode("utf-8")
-    if len(data) > MAX_GZIP_BYTES:  # compressed JSON is smaller than the text: only large output is checked
-        size = len(gzip.compress(data))
-        if size > MAX_GZIP_BYTES:
-            warn(f"the SARIF is {size / 1e6:.1f} MB gzip-compressed; GitHub code scanning rejects uploads over "
-                 "10 MB: lint fewer paths or narrow the rules with --select/--ignore")
-    return text
+class Reporter(_Reporter):
+    """SARIF needs every result before the document can end: each file's results wait in a spool
+    (compact JSON, one line each, in a temporary file once large) and the document is written last."""
+
+    def __init__(self, rules, *, category: str | None = None, warn: Callable[[str], None] | None = None,
+                 **_) -> None:
+        super().__init__(rules)
+        self.category = category
+        self.warn = warn or _stderr
+        self.index = {rule.id: i for i, rule in enumerate(rules)}
+        self.results = Spool()
+        self.severities: dict[int, int] = {}  # results per severity, for the cut at MAX_RESULTS
+        self.problems: list[tuple[str, str]] = []  # (uri, problem): tool execution notifications
+
+    def file(self, report):
+        uri = relative_uri(report.path)
+        self.problems.extend((uri, problem) for problem in report.problems)
+        for f in report.findings:
+            severity = int(f.severity)
+            self.severities[severity] = self.severities.get(severity, 0) + 1
+            # compact and ASCII: one line of the spool
+            self.results.add(f"{severity}{json.dumps(_to_json(_result(f, self.index)), separators=(',', ':'))}")
+        return ()
+
+    def tail(self, tally):
+        warn = self.warn
+        count = self.results.count
+        notifications = [
+            om.Notification(message=om.Message(text=f"{uri}: {problem}"), level="error", locations=[_location(uri)])
+            for uri, problem in self.problems
+        ]
+        quota = None
+        if count > MAX_RESULTS:
+            quota = _most_severe(self.severities, MAX_RESULTS)
+            text = (f"{count:,} findings exceed GitHub code scanning's limit of {MAX_RESULTS:,} results per "
+                    f"run (a larger run is rejected): the SARIF keeps the {MAX_RESULTS:,} most severe and leaves "
+                    f"{count - MAX_RESULTS:,} out; lint fewer paths or narrow the rules with --select/--ignore")
+            warn(text)
+            notifications.append(om.Notification(message=om.Message(text=text), level="warning"))
+            count = MAX_RESULTS
+        if count > SHOWN_RESULTS:
+            warn(f"{count:,} results: GitHub code scanning shows only the {SHOWN_RESULTS:,} most severe "
+                 "results of a run")
+        results = Array()
+        run = om.Run(
+            tool=om.Tool(
+                driver=om.ToolComponent(
+                    name="mllint",
+                    version=__version__,
+                    semantic_version=__version__,
+                    information_uri=PROJECT_URL,
+                    rules=[_descriptor(rule, warn) for rule in self.rules],
+                )
+            ),
+            results=results.marker,
+            automation_details=om.RunAutomationDetails(id=automation_id(self.category)) if self.category else None,
+            invocations=[
+                om.Invocation(
+                    execution_successful=not self.problems,
+                    tool_execution_notifications=notifications or None,
+                )
+            ],
+            original_uri_base_ids={"%SRCROOT%": om.ArtifactLocation(uri=_srcroot())},
+            column_kind="unicodeCodePoints",
+        )
+        log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+        before, after = results.around(_to_json(log))
+        # GitHub's upload limit is on the gzip size. When the compact results alone are over it, the text almost
+        # surely is: compress while writing. Otherwise count, and compress a second reading only if it is.
+        compress = quota is None and len(before) + self.results.size > MAX_GZIP_BYTES
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31) if compress else None  # as gzip.compress writes
+        size = packed = 0
+        for piece in self._document(before, results, quota, after):
+            data = piece.encode("utf-8", "surrogatepass")
+            size += len(data)
+            if compressor is not None:
+                packed += len(compressor.compress(data))
+            yield piece
+        if size > MAX_GZIP_BYTES:  # compressed JSON is smaller than the text: only large output is checked
+            if compressor is None:
+                compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+                packed = sum(len(compressor.compress(piece.encode("utf-8", "surrogatepass")))
+                             for piece in self._document(before, results, quota, after))
+            packed += len(compressor.flush())
+            if packed > MAX_GZIP_BYTES:
+                warn(f"the SARIF is {packed / 1e6:.1f} MB gzip-compressed; GitHub code scanning rejects uploads "
+                     "over 10 MB: lint fewer paths or narrow the rules with --select/--ignore")
+        self.results.close()
+
+    def _document(self, before: str, results: Array, quota: dict[int, int] | None, after: str):
+        """The document's text in pieces of about ``_PIECE`` characters; ``quota``: results kept per severity."""
+        yield before
+        left = dict(quota) if quota is not None else None  # read twice when the gzip size is checked
+        batch: list[str] = []
+        size = written = 0
+        for line in self.results.lines():
+            if left is not None:
+                severity = int(line[0])
+                if not left[severity]:
+                    continue
+                left[severity] -= 1
+            batch.append(results.item(json.loads(line[1:]), written))
+            written += 1
+            size += len(batch[-1])
+            if size >= _PIECE:
+                yield "".join(batch)
+                batch, size = [], 0
+        yield "".join(batch) + results.end(written) + after + "\n"
 
 
-def _keep(findings: list, kept: list) -> list:
-    """``findings`` in their report order, restricted to ``kept``."""
-    chosen = {id(f) for f in kept}
-    return [f for f in findings if id(f) in chosen]
+_PIECE = 64 * 1024
+
+
+def _most_severe(severities: dict[int, int], limit: int) -> dict[int, int]:
+    """How many results of each severity the ``limit`` most severe hold (within one, the first in report order)."""
+    quota = {}
+    for severity in sorted(severities, reverse=True):
+        quota[severity] = min(severities[severity], limit)
+        limit -= quota[severity]
+    return quota
+
+
+render = renderer(Reporter)
 
 
 def automation_id(category: str) -> str:
