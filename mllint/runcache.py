@@ -136,12 +136,21 @@ def lookup(argv: list[str]) -> tuple[bytes, bytes, int] | None:
 
 
 def replay(result: tuple[bytes, bytes, int]) -> int:
+    """Write the recorded output; the exit code to end with (1, as click does, when the reader went away)."""
     out, err, code = result
     for stream, data in ((sys.stdout, out), (sys.stderr, err)):
         if data:
-            stream.flush()
-            stream.buffer.write(data)
-            stream.buffer.flush()
+            try:
+                stream.flush()
+                stream.buffer.write(data)
+                stream.buffer.flush()
+            except BrokenPipeError:
+                # `mllint FILE | head`: no traceback, and nothing more for the interpreter to flush at exit
+                try:
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+                except (OSError, ValueError):
+                    pass
+                return 1
     return code
 
 

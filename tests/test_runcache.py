@@ -294,3 +294,29 @@ def test_a_refused_recording_keeps_nothing(monkeypatch, tmp_path):
     assert recorder.refused and recorder.dependencies == {}
     runcache.note_kind(str(tmp_path / "c"))
     assert recorder.dependencies == {}
+
+
+def test_a_replay_into_a_closed_pipe_ends_quietly(tmp_path, cache):
+    """As click does for a fresh run: exit 1, no traceback, when the reader of stdout has gone."""
+    project = workspace_with(tmp_path / "p", {"Dockerfile": TORCH})
+    env = {**os.environ, "MLLINT_CACHE_DIR": str(cache), "NO_COLOR": "1"}
+    read_end, write_end = os.pipe()
+    try:
+        def run():
+            return subprocess.run([sys.executable, "-m", "mllint", "Dockerfile"], cwd=project, env=env,
+                                  stdout=write_end, stderr=subprocess.PIPE, timeout=60)
+
+        run()  # records (its own output went into the pipe)
+        assert len(entries(cache)) == 1
+        for path in entries(cache):  # exit code 0 recorded: a replay into a closed pipe must end with 1
+            key, dependencies, out, err, _ = marshal.loads(path.read_bytes())
+            path.write_bytes(marshal.dumps((key, dependencies, out, err, 0)))
+        os.close(read_end)
+        read_end = None
+        result = run()
+    finally:
+        os.close(write_end)
+        if read_end is not None:
+            os.close(read_end)
+    assert result.returncode == 1
+    assert b"Traceback" not in result.stderr and b"Exception ignored" not in result.stderr, result.stderr
