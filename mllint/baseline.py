@@ -30,6 +30,24 @@ def _key_path(path: str, base: Path) -> str:
     return os.path.relpath(os.path.abspath(path), base.resolve()).replace(os.sep, "/")
 
 
+class _Recorded:
+    """A finding as a baseline records it: its key and what a reader sees, not the whole finding."""
+
+    __slots__ = ("fingerprint", "rule_id", "line", "message")
+
+    def __init__(self, finding) -> None:
+        self.fingerprint, self.rule_id = finding.fingerprint, finding.rule_id
+        self.line, self.message = finding.line, finding.message
+
+
+def reduced(report):
+    """``report`` with its findings cut to what ``write`` records: a run keeps every file's (the file is
+    sorted) without keeping whole findings."""
+    from mllint.engine import FileReport
+
+    return FileReport(report.path, [_Recorded(f) for f in report.findings], report.problems, report.fatal)
+
+
 def write(target: str, reports: Iterable) -> int:
     """Record every finding of ``reports`` in ``target``; returns how many."""
     base = Path(os.path.abspath(target)).parent

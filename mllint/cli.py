@@ -138,23 +138,6 @@ def _write_baseline(path: str, reports) -> None:
     sys.exit(2 if any(r.problems for r in reports) else 0)
 
 
-class _Recorded:
-    """A finding as --write-baseline records it: its key and what a reader sees, not the whole finding."""
-
-    __slots__ = ("fingerprint", "rule_id", "line", "message")
-
-    def __init__(self, finding) -> None:
-        self.fingerprint, self.rule_id = finding.fingerprint, finding.rule_id
-        self.line, self.message = finding.line, finding.message
-
-
-def _for_baseline(report):
-    """The report with its findings reduced to what the baseline records (all are needed: it is sorted)."""
-    from mllint.engine import FileReport
-
-    return FileReport(report.path, [_Recorded(f) for f in report.findings], report.problems, report.fatal)
-
-
 def _cannot_write(output: str, exc: Exception):
     click.echo(f"mllint: cannot write {output}: {exc}", err=True)
     sys.exit(2)
@@ -281,7 +264,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
     tally = stream.tally if stream else Tally()
     if diff:
         from mllint.fixes import unified_diff
-    if recorded is not None:
+    if recorded is not None or write_baseline:
         from mllint import baseline
     kept = []  # --write-baseline: what the baseline records of each file
     fixed_files = fixed_edits = 0
@@ -300,7 +283,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             if stream is None:
                 tally.add(report)
                 if write_baseline:
-                    kept.append(_for_baseline(report))
+                    kept.append(baseline.reduced(report))
                 continue
             if recorded is not None:
                 baseline.subtract(baseline_file, recorded, [report])

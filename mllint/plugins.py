@@ -42,21 +42,13 @@ class PluginError(Exception):
 
 
 def _path_signature() -> str:
-    """Installing or removing a distribution changes its site directory's mtime.
-
-    Only directories that can hold installed distributions count: not the
-    current or script directory (they change all the time) and not the stdlib.
-    """
+    """Installing or removing a distribution changes its site directory's mtime."""
     import os
-    import sys
-    import sysconfig
 
-    skip = {"", os.getcwd(), os.path.dirname(os.path.abspath(sys.argv[0] or "")),
-            sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}
+    from mllint.runcache import distribution_dirs
+
     parts = []
-    for entry in sys.path:
-        if entry in skip or entry.endswith(".zip") or entry.endswith("lib-dynload"):
-            continue
+    for entry in distribution_dirs():
         try:
             parts.append(f"{entry}={os.stat(entry).st_mtime_ns}")
         except OSError:

@@ -248,7 +248,6 @@ class Recorder:
     def code_dependencies(self) -> None:
         """The modules that ran (outside the standard library) and the ``sys.path`` directories."""
         stdlib = os.path.dirname(os.__file__)
-        cwd = os.getcwd()
         for module in list(sys.modules.values()):
             path = getattr(module, "__file__", None)
             if not isinstance(path, str):
@@ -256,9 +255,8 @@ class Recorder:
             if path.startswith(stdlib) and "-packages" not in path:
                 continue
             self.note("stat", path, _stat(path))
-        for entry in sys.path:
-            if entry and os.path.abspath(entry) != cwd:
-                self.note("stat", entry, _stat(entry))
+        for entry in distribution_dirs():
+            self.note("stat", entry, _stat(entry))
 
     def store(self, out: bytes, err: bytes, code: object) -> None:
         if not self.storable or self.refused or not isinstance(code, int):
@@ -276,6 +274,18 @@ class Recorder:
             _prune(os.path.dirname(target))
         except (OSError, ValueError):
             pass  # a cache that cannot be written is no cache, not an error
+
+
+def distribution_dirs() -> list[str]:
+    """The ``sys.path`` directories that can hold installed distributions (installing or removing one
+    changes its directory's mtime): not the current or script directory, which change all the time,
+    and not the standard library."""
+    import sysconfig  # only when recording or loading plugins, never on a replay
+
+    skip = {"", os.getcwd(), os.path.dirname(os.path.abspath(sys.argv[0] or "")),
+            sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}
+    return [entry for entry in sys.path
+            if entry not in skip and not entry.endswith(".zip") and not entry.endswith("lib-dynload")]
 
 
 def _prune(directory: str) -> None:
