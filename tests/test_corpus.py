@@ -8,10 +8,20 @@ from conftest import CORPUS, needs_shared, run_cli
 
 
 def corpus_files():
+    """Every Dockerfile of the corpus; a judged case folder's other files are its build context."""
     if not CORPUS.is_dir():
         return []
     skip = {"MANIFEST.tsv", "README.md", "result"}
-    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name not in skip)
+    files = []
+    for path in CORPUS.rglob("*"):
+        if not path.is_file() or path.name in skip or path.suffix in (".tsv", ".md"):
+            continue
+        if path.parent.parent.name == "judged" and path.name != "Dockerfile":
+            continue  # judged/<case>/requirements.txt and the like
+        if "judged" in path.parts and len(path.relative_to(CORPUS).parts) > 3:
+            continue  # judged/<case>/requirements/... nested context files
+        files.append(path)
+    return sorted(files)
 
 
 @needs_shared

@@ -498,7 +498,7 @@ def test_fuzz_arbitrary_text_never_raises(text, heredoc):
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_fuzz_requirement_parsers_never_raise(text):
-    from mllint import installs
+    from mllint import requirement_specs as installs
 
     installs._parse_pip(text, False)
     installs._parse_conda(text)
