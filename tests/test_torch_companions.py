@@ -1,0 +1,42 @@
+"""The companion table and its reader: which torch each torchvision/torchaudio/xformers release needs."""
+
+from mllint import torch_companions as tc
+
+
+def test_required_torch_from_wheel_metadata():
+    assert str(tc.required_torch("torchvision", "0.16.0")) == "==2.1.0"
+    assert str(tc.required_torch("torchvision", "0.16.0+cu118")) == "==2.1.0"  # local version ignored
+    assert str(tc.required_torch("torchaudio", "2.0.2")) == "==2.0.1"  # 2.0.x is one ahead
+    assert str(tc.required_torch("xformers", "0.0.29.post1")) == "==2.5.1"
+    assert str(tc.required_torch("torchvision", "0.29.2")) == ">=2.14.0"
+
+
+def test_unknown_or_undeclared_is_none():
+    assert tc.required_torch("torchaudio", "2.11.0") is None  # the wheel declares no torch requirement
+    assert tc.required_torch("torchvision", "0.99.0") is None  # not in the table: unknown
+    assert tc.required_torch("numpy", "2.0.0") is None
+    assert tc.required_torch("torchvision", "not-a-version") is None
+
+
+def test_accepting_releases_says_when_a_pin_decides():
+    assert tc.accepting_releases("torchvision", "2.1.0") == (["0.16.0"], False)
+    assert tc.accepting_releases("torchvision", "2.1.0+cu121") == (["0.16.0"], False)
+    assert tc.accepting_releases("torchaudio", "2.0.1") == (["2.0.2"], False)
+    found, open_ended = tc.accepting_releases("torchvision", "2.14.0")
+    assert found == ["0.29.0", "0.29.1", "0.29.2"] and open_ended  # >=2.14.0: later releases may match
+    assert tc.accepting_releases("torchvision", "2.99.0") == (["0.29.1", "0.29.2"], True)  # open-ended
+    assert tc.accepting_releases("torchaudio", "1.0.0") == ([], True)  # nothing known for it
+
+
+def test_same_minor_and_build_tags():
+    assert "intel-extension-for-pytorch" in tc.same_minor_packages()
+    tag = tc.build_tag_torch("torch_scatter", local_version="pt21cu118")
+    assert tag is not None and tag.torch == (2, 1) and tag.evidence == "+pt21cu118"
+    tag = tc.build_tag_torch("torch-sparse", find_links=("https://data.pyg.org/whl/torch-2.3.0+cpu.html",))
+    assert tag is not None and tag.torch == (2, 3)
+    url = ("https://github.com/Dao-AILab/flash-attention/releases/download/v2.5.8/"
+           "flash_attn-2.5.8+cu122torch2.3cxx11abiFALSE-cp310-cp310-linux_x86_64.whl")
+    tag = tc.build_tag_torch("flash-attn", url=url)
+    assert tag is not None and tag.torch == (2, 3)
+    assert tc.build_tag_torch("flash-attn") is None
+    assert tc.build_tag_torch("torch-scatter", local_version="cu118") is None
