@@ -40,3 +40,29 @@ def test_same_minor_and_build_tags():
     assert tag is not None and tag.torch == (2, 3)
     assert tc.build_tag_torch("flash-attn") is None
     assert tc.build_tag_torch("torch-scatter", local_version="cu118") is None
+
+
+def _ml015(lint, text):
+    return [(f.line, str(f.severity)) for f in lint(text, select=["ML015"]).findings]
+
+
+def test_severity_follows_what_breaks(lint):
+    same = "FROM python:3.11-slim\nRUN pip install torch==2.1.0 torchvision==0.17.0\n"
+    assert _ml015(lint, same) == [(2, "error")]  # the resolver stops the build
+    later = "FROM python:3.11-slim\nRUN pip install torch==2.1.0\nRUN pip install torchvision==0.17.0\n"
+    assert _ml015(lint, later) == [(3, "warning")]  # pip replaces torch
+    no_deps = "FROM python:3.11-slim\nRUN pip install torch==2.1.0\nRUN pip install --no-deps torchvision==0.17.0\n"
+    assert _ml015(lint, no_deps) == [(3, "warning")]
+
+
+def test_the_resolver_replacing_torch_is_followed(lint):
+    # after torchvision 0.17.0 pulled torch 2.2.0 in, a torchaudio for 2.2.0 is not reported against 2.1.0
+    text = ("FROM python:3.11-slim\nRUN pip install torch==2.1.0\nRUN pip install torchvision==0.17.0\n"
+            "RUN pip install torchaudio==2.2.0\n")
+    assert _ml015(lint, text) == [(3, "warning")]
+
+
+def test_only_the_stage_that_installs_is_reported(lint):
+    text = ("FROM python:3.11-slim AS base\nRUN pip install torch==2.1.0\nRUN pip install torchvision==0.17.0\n"
+            "FROM base AS app\nRUN pip install torchaudio==2.1.0\n")
+    assert _ml015(lint, text) == [(3, "warning")]
