@@ -186,9 +186,9 @@ def _arch_hits(stage: Stage) -> Iterator[Hit]:
             if not problems:
                 continue
             listed = ", ".join(problems)
-            fix = "remove those architectures, or build with a CUDA toolkit that supports them"
-            message = (f"{_shown(setting)} names compute capability {listed}, which nvcc {version} of "
-                       f"{env.describe_image()} ({source}) cannot compile for: the extension build stops with "
+            fix = "drop them, or build with a CUDA toolkit that supports them"
+            message = (f"{_shown(setting)} names compute capability {listed}, which the stage's nvcc (CUDA "
+                       f"{version}, from {source}) cannot compile for: the extension build stops with "
                        f"\"nvcc fatal : Unsupported gpu architecture\"; {fix}.")
             yield Hit(message, instruction, line=setting.line, column=setting.column,
                       severity=None if verified else Severity.INFO, fix=fix)
