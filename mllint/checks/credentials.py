@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mllint import knowledge
+from mllint.checks.locations import key_line
 from mllint.context import CheckContext
 from mllint.dockerfile import Instruction
 from mllint.rule import Hit, Severity
@@ -112,16 +113,6 @@ def _fix(name: str) -> str:
     return f"`RUN --mount=type=secret,id={_secret_id(name)},env={name} ...`, Dockerfile 1.10+"
 
 
-def _key_line(instruction: Instruction, name: str) -> int:
-    stage = instruction.stage
-    lines = stage.dockerfile.tree.lines if stage else []
-    pattern = re.compile(rf"(?:^|[\s\"']){re.escape(name)}(?:=|\s|$)")
-    for number in range(instruction.start_line, instruction.end_line + 1):
-        if 0 < number <= len(lines) and pattern.search(lines[number - 1]):
-            return number
-    return instruction.start_line
-
-
 def _declaration_hit(instruction: Instruction, name: str, secret: _Secret) -> Hit:
     if instruction.keyword == "ENV":
         text = (f"`ENV {name}` stores {_a(secret.service)} {secret.service} credential in the image config, readable by anyone "
@@ -131,7 +122,7 @@ def _declaration_hit(instruction: Instruction, name: str, secret: _Secret) -> Hi
         text = (f"`ARG {name}` takes {_a(secret.service)} {secret.service} credential as a build argument, and build-argument "
                 f"values are visible in `docker history` and provenance attestations; use a build secret "
                 f"({_fix(name)}) and pass the token at run time (`docker run -e {name}`).")
-    return Hit(text, instruction, line=_key_line(instruction, name), column=1,
+    return Hit(text, instruction, line=key_line(instruction, name), column=1,
                severity=None if secret.verified else Severity.INFO,
                fix=f"use RUN --mount=type=secret,id={_secret_id(name)},env={name}")
 

@@ -769,6 +769,8 @@ def _rename_edit(install: Install, requirement: Requirement, entry: dict):
 def _deprecated_hit(ctx: CheckContext, install: Install, requirement: Requirement, entry: dict) -> Hit | None:
     kind = str(entry.get("kind") or "removed")
     severity = _KIND_SEVERITY.get(kind, Severity.WARNING)
+    if entry.get("severity"):  # a rename whose old name still installs the new package: a note
+        severity = min(severity, Severity.parse(str(entry["severity"])))
     replacement = entry.get("replacement")
     shown = _shown(requirement)
     base = dict(instruction=install.instruction, line=install.line, column=install.column)

@@ -1,0 +1,35 @@
+"""Where in an instruction a finding belongs: the line of an ENV key, of a package argument."""
+
+from __future__ import annotations
+
+import re
+
+from mllint.dockerfile import Install, Instruction
+
+
+def key_line(instruction: Instruction, name: str) -> int:
+    """The physical line of ``NAME=`` (or ``NAME value``) in a multi-line ARG/ENV."""
+    stage = instruction.stage
+    lines = stage.dockerfile.tree.lines if stage else []
+    pattern = re.compile(rf"(?:^|[\s\"']){re.escape(name)}(?:=|\s|$)")
+    for number in range(instruction.start_line, instruction.end_line + 1):
+        if 0 < number <= len(lines) and pattern.search(lines[number - 1]):
+            return number
+    return instruction.start_line
+
+
+def word_line(install: Install, word: str) -> int:
+    """The physical line of the first argument ``word`` of an install (its command line if not found).
+
+    A package on its own continuation line of a long ``apt-get install`` is reported there.
+    """
+    instruction = install.instruction
+    if getattr(instruction, "origin", None) is not None or install.record.command.via:
+        return install.line
+    stage = instruction.stage
+    lines = stage.dockerfile.tree.lines if stage else []
+    pattern = re.compile(rf"(?:^|[\s\"'=]){re.escape(word)}(?:[\s\"';&|)\\]|$)")
+    for number in range(install.line, instruction.end_line + 1):
+        if 0 < number <= len(lines) and pattern.search(lines[number - 1]):
+            return number
+    return install.line
