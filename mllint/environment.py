@@ -18,7 +18,7 @@ from mllint import knowledge
 from mllint.dockerfile import Instruction, Stage
 from mllint.images import ImageRef
 
-__all__ = ["Fact", "Environment", "environment", "image_environment"]
+__all__ = ["Fact", "Environment", "PythonInstall", "environment", "image_environment"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,20 @@ class Fact:
     value: Any
     source: str  # where it came from, for messages: "the tag 11.8.0-base-ubuntu20.04"
     verified: bool = True
+
+
+@dataclass(frozen=True)
+class PythonInstall:
+    """A CPython the stage's instructions put into the image (apt, deadsnakes, conda, uv, pyenv)."""
+
+    version: str  # the minor, "3.10"
+    how: str  # apt | deadsnakes | conda | uv | pyenv
+    source: str  # for messages: "`apt-get install python3.10`"
+    instruction: Instruction = field(repr=False, compare=False)
+    line: int
+    column: int
+    distro_default: bool = False  # the OS release's own python3 (its maintainers backport fixes)
+    word: str = ""  # the package argument that brought it (`python3.10`), to point at its line
 
 
 @dataclass
@@ -41,6 +55,7 @@ class Environment:
     python: Fact | None = None  # the python3 the stage's pip runs with, "3.8"
     frameworks: dict[str, Fact] = field(default_factory=dict)  # preinstalled by the image: torch -> 2.5.1
     gpu: bool = False  # built for GPUs (CUDA image, -gpu tag, NGC)
+    pythons: list[PythonInstall] = field(default_factory=list)  # every CPython the instructions install
 
     @property
     def cuda_major(self) -> str | None:
@@ -66,9 +81,10 @@ def _os_python3(distro: str, version_or_codename: str) -> str | None:
 
 
 def _os_release(distro: str, version_or_codename: str) -> tuple[str, str] | None:
-    for row in _images().get("os_python3") or ():
-        if row.get("distro") == distro and version_or_codename in (row.get("version"), row.get("codename")):
-            return distro, str(row["version"])
+    for table in ("os_python3", "os_releases"):
+        for row in _images().get(table) or ():
+            if row.get("distro") == distro and version_or_codename in (row.get("version"), row.get("codename")):
+                return distro, str(row["version"])
     return None
 
 
@@ -225,6 +241,8 @@ def _apply_instruction(env: Environment, instruction: Instruction) -> None:
             env.cuda = Fact(value, "ENV CUDA_VERSION")
             env.gpu = True
         return
+    if instruction.keyword == "RUN":
+        _record_pythons(env, instruction)
     for install in instruction.installs:
         if install.manager not in ("apt", "yum") or install.action != "install":
             continue
@@ -253,6 +271,98 @@ def _apply_instruction(env: Environment, instruction: Instruction) -> None:
                 env.cudnn = Fact(cudnn.group(1) or cudnn.group(2) or True, f"`{install.tool} install {name}`")
 
 
+# --------------------------------------------------------------------------- installed Pythons
+
+_MINOR = re.compile(r"^(?:c?python-?)?(3\.\d+)(?:\.\d+)?$")
+_SPEC_MINOR = re.compile(r"^(?:==|=)?\s*(3\.\d+)(?:\.[\d*]+)?$")
+
+
+def _minor(text: str | None) -> str | None:
+    match = _MINOR.match((text or "").strip().lower())
+    return match.group(1) if match else None
+
+
+def _record_pythons(env: Environment, instruction: Instruction) -> None:
+    """The CPythons a RUN installs, in order (apt/deadsnakes, conda, `uv python install`/`uv venv`, pyenv)."""
+    deadsnakes = _deadsnakes_before(instruction)
+    installs = {id(install.record.command): install for install in instruction.installs}
+    for placed in instruction.commands:
+        argv = placed.command.argv
+        if "deadsnakes" in " ".join(argv):
+            deadsnakes = True
+        install = installs.get(id(placed.command))
+        if install is not None:
+            _python_from_install(env, instruction, install, deadsnakes)
+            continue
+        if argv and argv[0].rsplit("/", 1)[-1] == "pyenv" and len(argv) > 2 and argv[1] == "install":
+            for word in argv[2:]:
+                version = _minor(instruction.expand(word, install.env if install else None).value)
+                if version:
+                    _add_python(env, PythonInstall(version, "pyenv", f"`pyenv install {word}`", instruction,
+                                                     placed.line, placed.column))
+
+
+def _deadsnakes_before(instruction: Instruction) -> bool:
+    """An earlier RUN of the stage (or its parents) added the deadsnakes PPA."""
+    stage = instruction.stage
+    for member in reversed(stage.lineage) if stage else ():
+        for other in member.instructions:
+            if other is instruction:
+                return False
+            if other.keyword == "RUN" and "deadsnakes" in other.value:
+                return True
+    return False
+
+
+def _add_python(env: Environment, found: PythonInstall) -> None:
+    if not any(p.version == found.version and p.instruction is found.instruction for p in env.pythons):
+        env.pythons.append(found)
+
+
+def _python_from_install(env: Environment, instruction: Instruction, install, deadsnakes: bool) -> None:
+    record = install.record
+    where = (instruction, install.line, install.column)
+    if install.manager in ("apt", "yum") and install.action == "install":
+        for requirement in record.requirements:
+            name = (requirement.name or "").lower()
+            match = _APT_PYTHON.match(name)
+            if not match:
+                continue
+            version = match.group(1)
+            default = _os_python3(*env.os) if env.os else None
+            if version == "3":
+                version = default
+                if not version:
+                    continue
+            how = "deadsnakes" if deadsnakes and version != default else "apt"
+            source = f"`{install.tool} install {name}`" + (f" on {env.os[0]} {env.os[1]}" if env.os else "")
+            source += " (deadsnakes PPA)" if how == "deadsnakes" else ""
+            _add_python(env, PythonInstall(version, how, source, *where, distro_default=version == default,
+                                           word=requirement.raw))
+    elif install.manager == "conda" and install.action in ("install", "create"):
+        for requirement in record.requirements:
+            if requirement.name != "python":
+                continue
+            match = _SPEC_MINOR.match(requirement.exact_version or requirement.specifier or "")
+            if match:
+                _add_python(env, PythonInstall(match.group(1), "conda", f"`{install.tool} {install.action} "
+                                                 f"{requirement.raw.strip()}`", *where))
+    elif install.manager == "uv" and install.action in ("venv", "python-install"):
+        if install.action == "venv":
+            values = [record.option("--python")]
+        else:
+            argv = list(record.command.argv)
+            values = argv[argv.index("install") + 1:] if "install" in argv else []
+        for value in values:
+            if not value or value.startswith("-"):
+                continue
+            expanded = instruction.expand(value, install.env).value
+            version = _minor(expanded)
+            if version:
+                verb = "uv venv --python" if install.action == "venv" else "uv python install"
+                _add_python(env, PythonInstall(version, "uv", f"`{verb} {expanded}`", *where))
+
+
 def _cache(stage: Stage) -> dict:
     return stage.dockerfile.facts.setdefault("environment", {})
 
@@ -277,4 +387,4 @@ def environment(stage: Stage, before: Instruction | None = None) -> Environment:
 
 
 def _copy(env: Environment) -> Environment:
-    return replace(env, frameworks=dict(env.frameworks))
+    return replace(env, frameworks=dict(env.frameworks), pythons=list(env.pythons))

@@ -8,7 +8,8 @@
 - cuda-base: on `nvidia/cuda:11.8.0-base-ubuntu20.04`, unpinned torch/torchvision from a merged
   `--extra-index-url` (dependency confusion), pip caches left in two layers, and TensorFlow 2.13, which
   needs cuDNN from the system, on a `-base` image that has none: TensorFlow silently runs on the CPU.
-  CUDA 11.8 matches TensorFlow 2.13's tested build, so there is no CUDA mismatch.
+  CUDA 11.8 matches TensorFlow 2.13's tested build, so there is no CUDA mismatch. Ubuntu 20.04 ended its
+  free security support on 2025-05-31, and its python3 is CPython 3.8 (end of life 2024-10-07).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ EXPECTED = {
         ("requirements.txt", 4, "ML002", "warning"),
     ],
     "cuda-base": [
+        (2, "ML013", "warning"),
+        (6, "ML013", "warning"),
         (9, "ML002", "warning"),
         (9, "ML002", "warning"),
         (9, "ML003", "warning"),

@@ -59,10 +59,10 @@ def test_eol_advice_skips_versions_that_are_eol_too(lint):
 
 
 def test_cuda_deleted_tag_is_an_error_scheduled_one_a_note(lint):
-    deleted = _one(lint("FROM nvidia/cuda:11.4.0-base-ubuntu20.04\n", select=["ML013"]))
+    deleted = _one(lint("FROM nvidia/cuda:11.4.0-base-ubuntu22.04\n", select=["ML013"]))
     assert deleted.severity is Severity.ERROR and "manifest unknown" in deleted.message
     # "11.4.0" covers only 11.4.0-* tags, not 11.4.3
-    assert not lint("FROM nvidia/cuda:11.4.3-base-ubuntu20.04\n", select=["ML013"]).findings
+    assert not lint("FROM nvidia/cuda:11.4.3-base-ubuntu22.04\n", select=["ML013"]).findings
     before = _one(lint("FROM nvidia/cuda:11.7.1-base-ubuntu20.04\n", select=["ML013"], today=dt.date(2023, 6, 1)))
     after = _one(lint("FROM nvidia/cuda:11.7.1-base-ubuntu20.04\n", select=["ML013"], today=dt.date(2024, 1, 1)))
     assert before.severity is after.severity is Severity.INFO

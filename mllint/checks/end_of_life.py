@@ -1,4 +1,5 @@
-"""Base images that are end of life: an EOL CPython, or nvidia/cuda tags NVIDIA deleted."""
+"""End of life in a stage: an EOL CPython (from the base image or installed by the stage), an EOL
+base OS release, or nvidia/cuda tags NVIDIA deleted."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Iterator
 
 from mllint import knowledge
 from mllint.context import CheckContext
+from mllint.checks.locations import word_line
 from mllint.dockerfile import Stage
+from mllint.environment import PythonInstall, environment, image_environment
 from mllint.rule import Hit, Severity
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -168,19 +171,119 @@ def _cuda_hit(stage: Stage, today: dt.date) -> Hit | None:
     return None
 
 
+# --------------------------------------------------------------------------- base OS releases
+
+def _os_row(os: tuple[str, str] | None) -> dict | None:
+    if not os:
+        return None
+    for row in _images().get("os_releases") or ():
+        if row.get("distro") == os[0] and str(row.get("version")) == os[1]:
+            return row
+    return None
+
+
+def _os_hit(stage: Stage, today: dt.date) -> Hit | None:
+    env = image_environment(stage.image)
+    row = _os_row(env.os)
+    if row is None:
+        return None
+    end = _month_start(str(row.get("security_support_end") or ""))
+    if end is None or today <= end:
+        return None
+    name = f"{'Ubuntu' if env.os[0] == 'ubuntu' else 'Debian'} {env.os[1]} ({row.get('codename')})"
+    paid = row.get("paid_support_end")
+    extra = (f"; Ubuntu Pro's paid Expanded Security Maintenance runs to {paid}" if paid and env.os[0] == "ubuntu"
+             else "")
+    severity = Severity.INFO if knowledge.is_unverified(row, "security_support_end") else None
+    return Hit(
+        f"FROM {stage.image.reference} is based on {name}, whose free security support ended on "
+        f"{end.isoformat()}{extra}: its packages (OpenSSL, glibc, the system Python) get no more fixes "
+        "without a subscription; move to a base on a supported release.",
+        stage.from_instruction, severity=severity, fix="use a base image on a supported OS release",
+    )
+
+
+# --------------------------------------------------------------------------- Pythons installed by the stage
+
+def _eol_of(minor: str) -> tuple[tuple[dt.date, str, bool], bool] | None:
+    row = (knowledge.table("python").get("cpython") or {}).get(minor)
+    if not row or not row.get("end_of_life"):
+        return None
+    eol = _eol(str(row["end_of_life"]))
+    return (eol, not knowledge.is_unverified(row, "end_of_life")) if eol else None
+
+
+def _installed_python_hit(stage: Stage, found: PythonInstall, today: dt.date) -> Hit | None:
+    known = _eol_of(found.version)
+    if known is None:
+        return None
+    (start, when, _), verified = known
+    if today < start:
+        return None
+    newer = _supported_minor(today, found.version)
+    advice = f"install Python {newer} or newer" if newer else "install a supported Python"
+    env = environment(stage)
+    os_end = _month_start(str((_os_row(env.os) or {}).get("security_support_end") or ""))
+    severity = None if verified else Severity.INFO
+    if found.distro_default and os_end is not None and today <= os_end:
+        # the distribution's own python3: its maintainers backport fixes while the release is supported
+        distro = "Ubuntu" if env.os[0] == "ubuntu" else "Debian"
+        text = (f"{found.source} installs Python {found.version}, which reached its upstream end of life {when}; "
+                f"{distro} {env.os[1]} still backports security fixes to it until {os_end.isoformat()}, but new "
+                f"framework releases stop publishing wheels for it; plan the move ({advice}, or a newer base).")
+        severity = Severity.INFO
+    else:
+        text = (f"{found.source} installs Python {found.version}, which reached end of life {when}: it gets no "
+                f"more security fixes and new framework releases publish no wheels for it; {advice}.")
+    line, column = found.line, found.column
+    if found.word:
+        install = next((i for i in found.instruction.installs if i.line == found.line), None)
+        if install is not None:
+            line = word_line(install, found.word)
+            column = found.column if line == found.line else 1
+    return Hit(text, found.instruction, line=line, column=column, severity=severity,
+               fix=f"use Python {newer}" if newer else "use a supported Python")
+
+
+def _image_python_hit(stage: Stage, today: dt.date) -> Hit | None:
+    """A framework image (NGC) whose knowledge-table row names its Python."""
+    env = image_environment(stage.image)
+    if env.kind != "ngc" or env.python is None:
+        return None
+    known = _eol_of(str(env.python.value))
+    if known is None:
+        return None
+    (start, when, _), verified = known
+    if today < start:
+        return None
+    newer = _supported_minor(today, str(env.python.value))
+    return Hit(
+        f"FROM {stage.image.reference} ships Python {env.python.value} ({env.python.source}), which reached "
+        f"end of life {when}: no more security fixes, and new framework releases publish no wheels for it; "
+        f"move to a newer release of the image{f' with Python {newer} or newer' if newer else ''}.",
+        stage.from_instruction, severity=None if (verified and env.python.verified) else Severity.INFO,
+        fix="use a newer image release",
+    )
+
+
 # --------------------------------------------------------------------------- the rule
 
 def eol_base_image(ctx: CheckContext) -> Iterator[Hit]:
-    """A stage's base image is end of life as of ``ctx.today``."""
+    """A stage's base image, base OS or installed Python is end of life as of ``ctx.today``."""
     for stage in ctx.stages:
-        if stage.parent is not None or stage.image is None or not stage.base.resolved:
-            continue  # `FROM base AS app` is judged once, at the FROM of `base`
-        if stage.image.name == "docker.io/library/python":
-            hit = _python_hit(stage, ctx.today)
-        else:
-            hit = _cuda_hit(stage, ctx.today)
-        if hit is not None:
-            yield hit
+        if stage.parent is None and stage.image is not None and stage.base.resolved:
+            # `FROM base AS app` is judged once, at the FROM of `base`
+            if stage.image.name == "docker.io/library/python":
+                hits = [_python_hit(stage, ctx.today)]
+            else:
+                hits = [_cuda_hit(stage, ctx.today), _image_python_hit(stage, ctx.today)]
+            hits.append(_os_hit(stage, ctx.today))
+            yield from (hit for hit in hits if hit is not None)
+        for found in environment(stage).pythons:
+            if found.instruction.stage is stage:
+                hit = _installed_python_hit(stage, found, ctx.today)
+                if hit is not None:
+                    yield hit
 
 
 RULES = {"ML013": eol_base_image}
