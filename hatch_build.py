@@ -1,9 +1,9 @@
-"""Compile rules/*.yaml into the wheel's JSON snapshot, so installed runs never parse YAML."""
+"""Compile rules/*.yaml into the wheel's snapshot, so installed runs never parse YAML (mllint.knowledge)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,10 +17,11 @@ class SnapshotHook(BuildHookInterface):
         if self.target_name != "wheel":
             return
         root = Path(self.root)
-        spec = importlib.util.spec_from_file_location("_mllint_knowledge", root / "mllint" / "knowledge.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        out_dir = Path(tempfile.mkdtemp(prefix="mllint-snapshot-"))
-        target = out_dir / "_snapshot.json"
-        module.write_snapshot(root / "rules", target)
-        build_data["force_include"][os.fspath(target)] = "mllint/_snapshot.json"
+        sys.path.insert(0, str(root))  # this checkout's mllint, whatever else is installed
+        try:
+            from mllint.knowledge import SNAPSHOT_NAME, write_snapshot
+        finally:
+            sys.path.remove(str(root))
+        target = Path(tempfile.mkdtemp(prefix="mllint-snapshot-")) / SNAPSHOT_NAME
+        write_snapshot(root / "rules", target)
+        build_data["force_include"][os.fspath(target)] = f"mllint/{SNAPSHOT_NAME}"

@@ -1,7 +1,7 @@
 """mllint: a linter for Dockerfiles that build machine-learning images.
 
-The public names are loaded on first use: ``mllint`` starts by importing this
-package, and a replayed run (``mllint.runcache``) must not pay for pluggy.
+The public names are loaded on first use: every ``mllint`` command starts by
+importing this package, and not every command needs pluggy.
 """
 
 __version__ = "0.1.0"

@@ -72,9 +72,6 @@ def read(source: str) -> set[tuple[str, str]]:
     def bad(why: str) -> BaselineError:
         return BaselineError(f"mllint: {source}: {why}")
 
-    from mllint import runcache
-
-    runcache.note_file(source)
     try:
         with open(source, encoding="utf-8") as handle:
             data = json.load(handle)

@@ -42,6 +42,13 @@ class _DefaultToLint(click.Group):
             args = ["lint", *args]
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: click.Context):
+        """Ctrl-C ends the run with exit code 130, as other command-line tools do (click's is 1)."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            sys.exit(130)
+
 
 @click.group(cls=_DefaultToLint, context_settings={"help_option_names": ["-h", "--help"]}, epilog=LINT_EPILOG)
 @click.version_option(__version__, "--version", prog_name="mllint", message="%(prog)s %(version)s")
@@ -100,14 +107,14 @@ def _problem_line(path: str, problem: str) -> str:
     return f"mllint: {one_line(path)}: {one_line(problem)}"
 
 
-def _session(config_file: str | None, no_config: bool):
+def _session(config_file: str | None, no_config: bool, reader=None):
     """Configuration and plugins, or one line on stderr and exit code 2."""
     from mllint.session import SetupError, read_config, start
 
     if config_file and no_config:
         raise click.UsageError("--config and --no-config cannot be combined")
     try:
-        return start(read_config(config_file, no_config))
+        return start(read_config(config_file, no_config, reader))
     except SetupError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
@@ -183,8 +190,8 @@ def _cannot_write(output: str, exc: Exception):
               "them; exit 1 when there is one.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that can change what the "
               "build installs.")
-@click.option("--no-cache", is_flag=True, help="Neither replay nor record this run (see docs/performance.md; "
-              "MLLINT_NO_CACHE=1 does the same).")
+@click.option("--no-cache", is_flag=True, help="Accepted and ignored: mllint keeps no results between runs "
+              "(nor does MLLINT_NO_CACHE; see docs/performance.md).")
 def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
                  sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs,
                  fix, diff, unsafe_fixes, no_cache):
@@ -204,11 +211,10 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
         raise click.UsageError("--fix and --diff cannot be combined (--diff never writes)")
     if fix and "-" in paths:
         raise click.UsageError("--fix cannot rewrite standard input; use --diff")
-    if not (fix or diff or write_baseline or output or no_cache):
-        from mllint import runcache
+    from mllint.reader import DiskReader
 
-        runcache.allow_storing()  # the output is a function of what the run reads (mllint.runcache)
-    session = _session(config_file, no_config)
+    reader = DiskReader()  # every file the run follows is read through it (mllint.reader)
+    session = _session(config_file, no_config, reader)
     config = session.config
     try:
         linter = session.linter(
@@ -218,6 +224,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             build_args=_parse_build_args(build_args),
             follow_files=True,
             build_context=build_context,
+            reader=reader,
         )
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from None

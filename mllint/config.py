@@ -11,12 +11,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mllint import runcache
+from mllint.reader import FILE, MISSING, DiskReader, Reader
 
 NAMES = (".mllint.yaml", ".mllint.yml")
 KEYS = ("select", "ignore", "severity", "failure-threshold", "exclude", "per-file-ignores",
@@ -26,6 +27,7 @@ THRESHOLDS = ("error", "warning", "info", "none")
 # The options rules read from ``CheckContext.options``.
 RULE_OPTIONS = ("allowed-floating-tags", "ml-packages", "secret-names")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_BYTES = 1_000_000
 
 
 class ConfigError(Exception):
@@ -137,17 +139,25 @@ def matches(rel: str, pattern: str) -> bool:
                for start in starts for end in range(start + 1, len(parts) + 1))
 
 
-def discover(start: Path) -> Path | None:
-    """The nearest ``.mllint.yaml``/``.mllint.yml`` from ``start`` up to the repository root (``.git``)."""
+def discover(start: Path, reader: Reader | None = None) -> Path | None:
+    """The nearest ``.mllint.yaml``/``.mllint.yml`` from ``start`` up to the repository root (``.git``).
+
+    The walk never reads a file another user could have put there: it stops at the first directory
+    that everybody may write (``/tmp``) or that belongs to a user other than you, root and the
+    owner of ``start`` (docs/configuration.md).
+    """
+    reader = reader or DiskReader()
     directory = start.resolve()
+    owners = {os.geteuid() if hasattr(os, "geteuid") else 0, 0, (reader.owner(str(directory)) or (0, 0))[0]}
     while True:
+        found = reader.owner(str(directory))
+        if found is not None and (found[1] & stat.S_IWOTH or found[0] not in owners):
+            return None
         for name in NAMES:
             candidate = directory / name
-            runcache.note_kind(str(candidate))  # a file created here later changes the answer
-            if candidate.is_file():
+            if reader.kind(str(candidate)) == FILE:
                 return candidate
-        runcache.note_kind(str(directory / ".git"))
-        if (directory / ".git").exists() or directory.parent == directory:
+        if reader.kind(str(directory / ".git")) != MISSING or directory.parent == directory:
             return None
         directory = directory.parent
 
@@ -157,12 +167,14 @@ def shown_path(path: Path) -> str:
     return path.as_posix() if rel.startswith("..") else rel
 
 
-def load(path: Path, shown: str | None = None) -> Config:
+def load(path: Path, shown: str | None = None, reader: Reader | None = None) -> Config:
     """Read and validate a configuration file; ConfigError on any problem."""
     shown = shown or shown_path(path)
-    runcache.note_file(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        data = (reader or DiskReader()).read(str(path), MAX_BYTES)
+        if len(data) > MAX_BYTES:
+            raise ConfigError(shown, 0, 0, f"larger than {MAX_BYTES // 1_000_000} MB, not a configuration file")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(shown, 0, 0, "no such configuration file") from None
     except IsADirectoryError:

@@ -2,8 +2,9 @@
 
 A model step, run by the engine after parsing and before the rules. It follows each install's
 files back through the stage's ``WORKDIR``, ``cd``, ``COPY``/``ADD`` and ``RUN --mount=type=bind``
-to a file of the build context, reads it through a :class:`ContextReader` (the only file access),
-and turns every requirement the file declares into an :class:`~mllint.dockerfile.Install` of its own.
+to a file of the build context, reads it through a :class:`~mllint.reader.ContextReader` (the only
+file access; each file is read once per lint), and turns every requirement the file declares into an
+:class:`~mllint.dockerfile.Install` of its own.
 Those derived installs carry the RUN's record (tool, options, index URLs, environment) with one
 requirement, and a :class:`DeclaredAt` instruction whose ``origin`` says where the requirement is
 written (file, line, column). Rules stay pure: they iterate :func:`with_declared` instead of
@@ -23,91 +24,20 @@ ruamel.yaml are imported only when such a file is read.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from pathlib import Path
 
-from mllint import runcache
 from mllint.dockerfile import Dockerfile, Install, Instruction, Stage
 from mllint.installs import InstallRecord, Requirement, parse_conda_spec, parse_pip_requirement
+from mllint.reader import ContextReader
 from mllint.variables import split_words
 
 KEY = "dependency_files"
-MAX_BYTES = 5_000_000
 MAX_DEPTH = 10
-
-
-# --------------------------------------------------------------------------- reading the context
-
-
-class ContextReader:
-    """Reads files of one build context; nothing outside it."""
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.shown = os.fspath(root)
-        self.root = Path(root)
-        runcache.note_real(self.shown)
-        try:
-            self.real = self.root.resolve()
-        except OSError:
-            self.real = self.root.absolute()
-
-    def display(self, rel: str) -> str:
-        shown = self.shown
-        if shown in ("", "."):
-            return rel
-        return posixpath.join(shown.replace(os.sep, "/").rstrip("/"), rel)
-
-    def _path(self, rel: str) -> Path | None:
-        if rel.startswith("../") or rel == "..":
-            return None
-        path = self.root / rel
-        runcache.note_real(str(path))  # a link that now leads elsewhere changes the answer
-        try:
-            real = path.resolve()
-        except OSError:
-            return path
-        if real != self.real and self.real not in real.parents:
-            return None
-        return path
-
-    def is_dir(self, rel: str) -> bool:
-        path = self._path(rel)
-        if path is not None:
-            runcache.note_kind(str(path))
-        return bool(path and path.is_dir())
-
-    def exists(self, rel: str) -> bool:
-        path = self._path(rel)
-        if path is not None:
-            runcache.note_kind(str(path))
-        return bool(path and path.exists())
-
-    def read(self, rel: str) -> tuple[str | None, str | None]:
-        """(text, None) or (None, why it cannot be read)."""
-        path = self._path(rel)
-        if path is None:
-            return None, f"{rel} is outside the build context"
-        runcache.note_file(str(path))
-        try:
-            if path.is_dir():
-                return None, f"{self.display(rel)} is a directory"
-            if not path.exists():
-                return None, f"{self.display(rel)} is not in the build context"
-            if path.stat().st_size > MAX_BYTES:
-                return None, f"{self.display(rel)} is larger than {MAX_BYTES // 1_000_000} MB"
-            data = path.read_bytes()
-        except OSError as exc:
-            return None, f"{self.display(rel)} cannot be read ({exc.strerror or exc})"
-        try:
-            return data.decode("utf-8-sig"), None
-        except UnicodeDecodeError:
-            return None, f"{self.display(rel)} is not UTF-8 text"
 
 
 # --------------------------------------------------------------------------- the model
@@ -748,12 +678,3 @@ def _yaml_origin(shown: str, lines: list[str], where: tuple[int, int], offset: i
     row, col = where
     written = lines[row] if 0 <= row < len(lines) else ""
     return Origin(shown, row + 1 + offset, col + 1, max(len(written) + 1, col + 2), written[col:], kind)
-
-
-def reader_for(dockerfile_path: str, build_context: str | None) -> ContextReader | None:
-    """The build context of a Dockerfile: ``--context DIR``, else the Dockerfile's directory."""
-    if build_context:
-        return ContextReader(build_context)
-    if dockerfile_path in ("-", ""):
-        return None
-    return ContextReader(os.path.dirname(dockerfile_path) or ".")

@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mllint import dockerfile as model
 from mllint.context import CheckContext
 from mllint.findings import Finding
 from mllint.pragmas import suppressions
 from mllint.rule import Rule, Severity, Span
+
+if TYPE_CHECKING:
+    from mllint.reader import Reader
 
 
 class SelectionError(ValueError):
@@ -65,11 +68,16 @@ class Linter:
         build_args: Mapping[str, str] | None = None,
         follow_files: bool = False,
         build_context: str | None = None,
+        reader: "Reader | None" = None,
     ) -> None:
         self.all_rules = rules
-        # dependency files (mllint.depfiles): followed when asked, in ``build_context`` or else the
-        # Dockerfile's directory
-        self.follow_files = follow_files
+        # dependency files (mllint.depfiles): followed when asked, through ``reader`` (default: the
+        # disk), in ``build_context`` or else the Dockerfile's directory
+        if follow_files and reader is None:
+            from mllint.reader import DiskReader
+
+            reader = DiskReader()
+        self.reader = reader if follow_files else None
         self.build_context = build_context
         chosen = resolve_rules(rules, select) if list(select) else {r.id for r in rules}
         chosen -= resolve_rules(rules, ignore)
@@ -98,10 +106,11 @@ class Linter:
             return report
         for problem in parsed.problems:
             report.problems.append(f"{problem.message} (line {problem.line})")
-        if self.follow_files:
-            from mllint.depfiles import attach, reader_for
+        if self.reader is not None:
+            from mllint.depfiles import attach
+            from mllint.reader import context_for
 
-            attach(parsed, reader_for(path, self.build_context), path)
+            attach(parsed, context_for(self.reader, path, self.build_context), path)
         context = CheckContext(dockerfile=parsed, path=path, today=self.today, options=self.options)
         quiet = suppressions(parsed)
         occurrences: dict[tuple[str, str], int] = {}

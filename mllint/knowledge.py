@@ -1,22 +1,21 @@
 """The data under ``rules/`` (rule catalogue and ML knowledge tables), loaded once.
 
-The YAML is the source of truth, but parsing YAML costs more than the rest of a
-lint run. So the tables are compiled to a JSON snapshot keyed by a digest of
-the YAML bytes: the wheel ships one built at packaging time, a source checkout
-builds one on first use in the user cache, and a stale snapshot is never used.
+The YAML is the source of truth, but parsing it costs more than the rest of a lint run
+(~200 ms). So the tables are compiled to JSON, stored under the exact bytes of the YAML they
+were compiled from (``mllint.usercache`` framing): the wheel ships one built at packaging time;
+a source checkout compiles one on first use into mllint's private cache directory. A snapshot
+whose YAML bytes differ from the YAML on disk is never used.
 """
 
 from __future__ import annotations
 
 import json
-import os
-
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-SNAPSHOT_NAME = "_snapshot.json"
+SNAPSHOT_NAME = "_snapshot.bin"
 
 
 def rules_dir() -> Path:
@@ -31,16 +30,10 @@ def _yaml_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.yaml") if p.is_file())
 
 
-def digest(root: Path) -> str:
-    """A content checksum of the YAML (staleness detection, not security: crc32 is cheap to import)."""
-    import zlib
-
-    crc, size = 0, 0
-    for path in _yaml_files(root):
-        data = path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
-        crc = zlib.crc32(data, crc)
-        size += len(data)
-    return f"{crc:08x}{size:x}"
+def source_key(root: Path) -> bytes:
+    """Every YAML file's path and bytes: a snapshot is valid for exactly these."""
+    return b"".join(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
+                    for path in _yaml_files(root))
 
 
 def compile_tables(root: Path) -> dict[str, Any]:
@@ -62,59 +55,40 @@ def compile_tables(root: Path) -> dict[str, Any]:
     return {"catalogue": catalogue, "knowledge": knowledge}
 
 
-def cache_dir() -> Path:
-    from mllint.runcache import cache_dir as path
-
-    return Path(path())
+def _encode(tables: dict[str, Any]) -> bytes:
+    return json.dumps(tables, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _read_snapshot(path: Path, want: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if data.get("digest") != want:
-        return None
-    return data
+def write_snapshot(root: Path, target: Path) -> None:
+    """Compile ``root`` into the snapshot file ``target`` (the wheel build's hook)."""
+    from mllint.usercache import frame
+
+    target.write_bytes(frame(source_key(root), _encode(compile_tables(root))))
 
 
-def write_snapshot(root: Path, target: Path) -> dict[str, Any]:
-    """Compile ``root`` and write the snapshot atomically to ``target``."""
-    import tempfile
+def _cache_name(key: bytes) -> str:
+    import zlib
 
-    data = {"digest": digest(root), **compile_tables(root)}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".snapshot-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, separators=(",", ":"), sort_keys=True)
-    os.replace(tmp, target)
-    return data
-
-
-def _note_tables(root: Path) -> None:
-    """A recorded run (mllint.runcache) depends on the tables it was judged by."""
-    from mllint import runcache  # not at the top: the wheel build hook loads this file on its own
-
-    if runcache.recording is None:
-        return
-    for path in _yaml_files(root):
-        runcache.note_stat(str(path))
-        runcache.note_stat(str(path.parent))  # a table added or removed
+    return f"snapshot-{zlib.crc32(key):08x}{len(key):x}"  # an address; the entry holds the whole key
 
 
 @lru_cache(maxsize=1)
 def load() -> dict[str, Any]:
+    from mllint import usercache
+
     root = rules_dir()
-    want = digest(root)
-    _note_tables(root)
-    for candidate in (PACKAGE_DIR / SNAPSHOT_NAME, cache_dir() / f"snapshot-{want[:16]}.json"):
-        data = _read_snapshot(candidate, want)
-        if data is not None:
-            return data
+    key = source_key(root)
     try:
-        return write_snapshot(root, cache_dir() / f"snapshot-{want[:16]}.json")
+        payload = usercache.unframe((PACKAGE_DIR / SNAPSHOT_NAME).read_bytes(), key)
     except OSError:
-        return {"digest": want, **compile_tables(root)}
+        payload = None
+    if payload is None:
+        payload = usercache.load(_cache_name(key), key)
+    if payload is not None:
+        return json.loads(payload)
+    tables = compile_tables(root)
+    usercache.store(_cache_name(key), key, _encode(tables))
+    return tables
 
 
 def is_unverified(row: dict, field: str | None = None) -> bool:

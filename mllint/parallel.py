@@ -65,9 +65,6 @@ def _pooled(items: Iterator, work: Callable, jobs: int, context) -> Iterator[tup
     """At most ``2 * jobs`` chunks in flight, so memory stays flat however many files there are."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from mllint import runcache
-
-    runcache.refuse("parallel workers")  # what the workers read is not recorded in this process
     global _work
     _work = work
     try:

@@ -41,52 +41,63 @@ class PluginError(Exception):
         self.plugin = plugin
 
 
-def _path_signature() -> str:
-    """Installing or removing a distribution changes its site directory's mtime."""
+def _entry_point_sources() -> bytes | None:
+    """Everything ``importlib.metadata`` reads to list entry points: per ``sys.path`` entry, the
+    distribution metadata directories it holds (in listing order) and each one's ``entry_points.txt``.
+    None when something else could add distributions (a zip on ``sys.path``, another finder)."""
     import os
+    import sys
+    from importlib.machinery import PathFinder
 
-    from mllint.runcache import distribution_dirs
-
-    parts = []
-    for entry in distribution_dirs():
+    if any(getattr(finder, "find_distributions", None) and finder is not PathFinder for finder in sys.meta_path):
+        return None
+    parts = [sys.version.encode()]
+    for entry in sys.path:
+        if not isinstance(entry, str):
+            return None
         try:
-            parts.append(f"{entry}={os.stat(entry).st_mtime_ns}")
+            names = os.listdir(entry or ".")
+        except NotADirectoryError:
+            return None  # a zip file: its members are not checked here
         except OSError:
             continue
-    return "|".join(parts)
+        egg = os.path.basename(entry).lower().endswith(".egg")
+        parts.append(b"\1" + os.fsencode(entry))
+        for name in names:
+            low = name.lower()
+            if not (low.endswith((".dist-info", ".egg-info")) or egg and low == "egg-info"):
+                continue
+            try:
+                with open(os.path.join(entry or ".", name, "entry_points.txt"), "rb") as handle:
+                    text = handle.read()
+            except OSError:
+                text = b"-"
+            parts.append(b"\2" + os.fsencode(name) + b"\3" + text)
+    return b"".join(parts)
 
 
 def installed_plugins() -> list[tuple[str, str]]:
-    """``(name, "module:attr")`` of the ``mllint`` entry points, cached between runs.
+    """``(name, "module:attr")`` of the ``mllint`` entry points.
 
-    Scanning installed distributions (importlib.metadata) costs more than the
-    rest of a small lint run, so the answer is cached per ``sys.path`` state.
+    Importing importlib.metadata and scanning costs ~30 ms, a quarter of a small lint run, so the
+    answer is kept in mllint's cache directory under the exact bytes it was computed from
+    (``_entry_point_sources``; mllint.usercache): an entry is used only when they are unchanged.
     """
     import json
+    import zlib
 
-    from mllint.knowledge import cache_dir
+    from mllint import usercache
 
-    path = cache_dir() / "entry-points.json"
-    signature = _path_signature()
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        cached = {}
-    if not isinstance(cached, dict):
-        cached = {}
-    if isinstance(cached.get(signature), list):
-        return [tuple(item) for item in cached[signature]]
+    key = _entry_point_sources()
+    name = f"entry-points-{zlib.crc32(key):08x}{len(key):x}" if key is not None else ""
+    cached = usercache.load(name, key) if key is not None else None
+    if cached is not None:
+        return [tuple(item) for item in json.loads(cached)]
     from importlib.metadata import entry_points
 
     found = sorted((ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP))
-    # keep a few environments (several venvs may share one cache directory)
-    kept = {k: v for k, v in list(cached.items())[-7:] if isinstance(v, list)}
-    kept[signature] = found
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(kept), encoding="utf-8")
-    except OSError:
-        pass
+    if key is not None:
+        usercache.store(name, key, json.dumps(found).encode())
     return found
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import pluggy
 
     from mllint.engine import Linter
+    from mllint.reader import Reader
     from mllint.rule import Rule
 
 
@@ -26,15 +27,15 @@ class SetupError(Exception):
     """A run cannot start (bad configuration, broken plugin); the message is one line."""
 
 
-def read_config(config_file: str | None, no_config: bool) -> Config:
+def read_config(config_file: str | None, no_config: bool, reader: "Reader | None" = None) -> Config:
     """The configuration in force: ``--config FILE``, none with ``--no-config``, else the nearest file."""
     if no_config:
         return Config()
     try:
         if config_file:
-            return load(Path(config_file), config_file)
-        found = discover(Path.cwd())
-        return load(found) if found else Config()
+            return load(Path(config_file), config_file, reader)
+        found = discover(Path.cwd(), reader)
+        return load(found, reader=reader) if found else Config()
     except ConfigError as exc:
         raise SetupError(str(exc)) from None
 
@@ -47,7 +48,7 @@ class Session:
 
     def linter(self, select: Sequence[str] = (), ignore: Sequence[str] = (), *, today: _dt.date | None = None,
                build_args: Mapping[str, str] | None = None, follow_files: bool = False,
-               build_context: str | None = None) -> "Linter":
+               build_context: str | None = None, reader: "Reader | None" = None) -> "Linter":
         """A linter for the command-line ``select``/``ignore`` on top of the file's."""
         from mllint.engine import Linter
 
@@ -58,7 +59,7 @@ class Session:
             chosen, dropped = list(config.select or ()), [*config.ignore, *ignore]
         return Linter(self.rules, select=chosen, ignore=dropped, severity=config.severity, today=today,
                       options=config.rule_options(), build_args=build_args, follow_files=follow_files,
-                      build_context=build_context)
+                      build_context=build_context, reader=reader)
 
     def skipped_rules(self, path: str) -> set[str]:
         """Rule ids ``per-file-ignores`` turns off for ``path``."""

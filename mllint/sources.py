@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from mllint import runcache
-
 # Larger inputs are refused: no real Dockerfile is this big, and a linter
 # must not be made to chew on a multi-megabyte blob in a pre-commit hook.
 MAX_BYTES = 5 * 1024 * 1024
@@ -75,13 +73,6 @@ def decode(data: bytes, path: str) -> Source:
 
 
 def read_path(path: str) -> Source:
-    source = _read_path(path)
-    if source.text is None:
-        runcache.refuse("an unreadable input")  # nothing to compare a later run against
-    return source
-
-
-def _read_path(path: str) -> Source:
     try:
         size = os.path.getsize(path)
         if size > MAX_BYTES:
@@ -89,7 +80,6 @@ def _read_path(path: str) -> Source:
                           f"{MAX_BYTES // (1024 * 1024)} MiB)", fatal=True)
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
-        runcache.note_data(path, data)
     except FileNotFoundError:
         return Source(path, None, "no such file or directory", fatal=True)
     except PermissionError:
@@ -102,7 +92,6 @@ def _read_path(path: str) -> Source:
 
 
 def read_stdin(name: str) -> Source:
-    runcache.refuse("standard input")
     data = sys.stdin.buffer.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         return Source(name, None, f"input too large (more than {MAX_BYTES // (1024 * 1024)} MiB)", fatal=True)
@@ -120,7 +109,6 @@ def collect(paths: list[str], stdin_name: str = "-",
         if path == "-":
             yield read_stdin(stdin_name)
         elif os.path.isdir(path):
-            runcache.refuse("a directory walk")
             found = False
             for file_path in discover(path):
                 found = True

@@ -21,8 +21,8 @@ EMPTY_CONTEXT = FIXTURES / "contexts" / "empty"
 SARIF_SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
 TODAY = dt.date(2026, 11, 24)  # pinned: date-dependent rules must not drift with the calendar
 
-# mllint's cache (rule-table snapshot, entry points, replayed runs) for CLI subprocesses: one per test
-# session, so no test reads a developer's ~/.cache/mllint and every CLI test also goes through the run cache
+# mllint's cache (compiled rule tables, entry points) for CLI subprocesses: one per test session, so no
+# test reads a developer's ~/.cache/mllint (mllint.usercache)
 SESSION_CACHE = tempfile.mkdtemp(prefix="mllint-test-cache-")
 atexit.register(shutil.rmtree, SESSION_CACHE, True)
 

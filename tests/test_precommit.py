@@ -27,7 +27,7 @@ CLEAN = "FROM python:3.13-slim\nRUN pip install --no-cache-dir numpy==2.1.3\n"
 CACHE = "FROM python:3.13-slim\nRUN pip install keras==3.3.3\n"  # only ML003 pip-cache-not-disabled
 HOOKS = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 _JUNK = shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", "*.pyc", ".pytest_cache", ".hypothesis",
-                               "build", "dist", "*.egg-info", "_snapshot.json")
+                               "build", "dist", "*.egg-info", "_snapshot.bin")
 
 
 def git(*args: str, cwd: Path) -> str:

@@ -21,7 +21,7 @@ print("HEAVY:" + ",".join(heavy))
 
 def test_text_run_imports_no_sarif_or_yaml():
     fixture = FIXTURES / "examples" / "cuda-base" / "Dockerfile"
-    # warm the knowledge snapshot so this run measures the steady state
+    # warm the compiled rule tables so this run measures the steady state
     subprocess.run([sys.executable, "-m", "mllint", str(fixture)], capture_output=True, cwd=ROOT)
     result = subprocess.run([sys.executable, "-c", PROBE.format(path=str(fixture))],
                             capture_output=True, text=True, cwd=ROOT)

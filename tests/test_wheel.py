@@ -26,9 +26,10 @@ def test_wheel_contains_rules_and_snapshot(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "mllint/rules/catalogue/ML001.yaml" in names
     assert any(n.startswith("mllint/rules/knowledge/") for n in names)
-    assert "mllint/_snapshot.json" in names
-    snapshot = json.loads(zipfile.ZipFile(wheel).read("mllint/_snapshot.json"))
-    assert "ML001" in snapshot["catalogue"]
+    assert "mllint/_snapshot.bin" in names
+    snapshot = zipfile.ZipFile(wheel).read("mllint/_snapshot.bin")
+    tables = json.loads(snapshot[snapshot.index(b'{"catalogue":'):])  # after the YAML it was compiled from
+    assert "ML001" in tables["catalogue"]
 
 
 def test_installed_wheel_runs_in_a_fresh_venv(wheel, tmp_path):
@@ -54,5 +55,5 @@ def test_installed_wheel_runs_in_a_fresh_venv(wheel, tmp_path):
                               cwd=tmp_path, env=env)
     module_file, rules_dir = location.stdout.split()
     assert str(env_dir) in module_file and str(env_dir) in rules_dir
-    compiled = list((tmp_path / "cache").rglob("snapshot-*.json"))
+    compiled = list((tmp_path / "cache").rglob("snapshot-*"))
     assert not compiled, "the wheel's own snapshot should have been used, not a YAML compile"
