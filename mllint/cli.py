@@ -9,6 +9,7 @@ import sys
 import click
 
 from mllint import __version__
+from mllint.config import INLINE_IGNORES
 
 THRESHOLDS = ("error", "warning", "info", "none")
 FORMATS = ("text", "json", "sarif", "github", "gitlab")
@@ -100,10 +101,12 @@ def _write_fixed(path: str, text: str) -> None:
     write_atomically(path, bom + text)
 
 
-def _problem_line(path: str, problem: str) -> str:
+def _problem_line(path: str, problem: str, unread: bool = False) -> str:
     """One stderr line per problem: the path and the problem may quote hostile text."""
     from mllint.report.common import one_line
 
+    if unread:
+        return f"mllint: cannot read {one_line(path)}: {one_line(problem)}"
     return f"mllint: {one_line(path)}: {one_line(problem)}"
 
 
@@ -143,6 +146,20 @@ def _write_baseline(path: str, reports) -> None:
     click.echo(f"mllint: recorded {count} finding{'s' if count != 1 else ''} from {files} "
                f"file{'s' if files != 1 else ''} in {path}.", err=True)
     sys.exit(2 if any(r.problems for r in reports) else 0)
+
+
+def _current_directory(exclude, quiet: bool) -> list[str]:
+    """The Dockerfiles below ``.`` for ``mllint`` without paths; one line on stderr says how many."""
+    from mllint.report.common import plural
+    from mllint.sources import discover
+
+    found = [os.path.normpath(path) for path in discover(".")]
+    kept = [path for path in found if exclude is None or not exclude(path)]
+    if not quiet:
+        excluded = f" ({len(found) - len(kept)} more excluded by the configuration)" if len(kept) < len(found) else ""
+        click.echo(f"mllint: no path given: linting the {plural(len(kept), 'Dockerfile')} found below the current "
+                   f"directory{excluded}.", err=True)
+    return kept or (["."] if not found else [])
 
 
 def _cannot_write(output: str, exc: Exception):
@@ -190,11 +207,24 @@ def _cannot_write(output: str, exc: Exception):
               "them; exit 1 when there is one.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that can change what the "
               "build installs.")
+@click.option("--show-source/--no-show-source", default=None,
+              help="Show each finding's line with the span underlined and the fix, message first (default: on "
+              "when the text report goes to a terminal, else one line per finding).")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no summary line, no progress notes.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach the threshold (2 still means "
+              "an input or usage problem).")
+@click.option("--show-suppressed", is_flag=True, help="Also report findings suppressed by `# mllint: ignore=` "
+              "pragmas, marked with their reason (text, JSON, SARIF); they never change the exit code.")
+@click.option("--inline-ignores", type=click.Choice(INLINE_IGNORES), default=None,
+              help="What `# mllint: ignore=` pragmas may do: allow (default), require-reason (a pragma without a "
+              "reason suppresses nothing) or forbid (no pragma suppresses anything); reported as ML018.")
 @click.option("--no-cache", is_flag=True, help="Accepted and ignored: mllint keeps no results between runs "
               "(nor does MLLINT_NO_CACHE; see docs/performance.md).")
 def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
                  sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs,
-                 fix, diff, unsafe_fixes, no_cache):
+                 fix, diff, unsafe_fixes, no_cache, show_source, statistics, quiet, exit_zero, show_suppressed,
+                 inline_ignores):
     """Lint Dockerfiles (files, directories searched recursively, or - for stdin)."""
     from mllint.engine import SelectionError
     from mllint.report import open_stream
@@ -211,6 +241,8 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
         raise click.UsageError("--fix and --diff cannot be combined (--diff never writes)")
     if fix and "-" in paths:
         raise click.UsageError("--fix cannot rewrite standard input; use --diff")
+    if statistics and fmt != "text":
+        raise click.UsageError("--statistics is a text report; use --format text (JSON has a summary)")
     from mllint.reader import DiskReader
 
     reader = DiskReader()  # every file the run follows is read through it (mllint.reader)
@@ -225,6 +257,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             follow_files=True,
             build_context=build_context,
             reader=reader,
+            inline_ignores=inline_ignores or config.inline_ignores or "allow",
         )
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from None
@@ -236,7 +269,10 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
 
     def lint_one(source):
         if source.text is None:
-            return FileReport(source.path, problems=[source.problem or "unreadable"], fatal=True)
+            from mllint.sources import NO_DOCKERFILES
+
+            return FileReport(source.path, problems=[source.problem or "unreadable"], fatal=True,
+                              unread=True, counted=source.problem != NO_DOCKERFILES)
         skip = session.skipped_rules(source.path)
         fixed = None
         if (fix or diff) and not source.problem:
@@ -254,18 +290,24 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             report = linter.lint_text(source.text, source.path, skip=skip)
         if source.problem:
             report.problems.insert(0, source.problem)
+        if layout is not None and layout.source:
+            report.text = source.text  # the lines --show-source quotes
         if fixed is not None and fixed.count:
             report.fixes = (source.text, fixed.text, dict(fixed.applied))
         return report
 
     use_color = fmt == "text" and _use_color(color, output)
+    layout = None
     stream = output_file = None  # --diff and --write-baseline print no report
     if not (diff or write_baseline):
         try:
             output_file = FileOutput(output) if output else None
             write = output_file.write if output_file else lambda text: click.echo(text, nl=False, color=use_color)
+            from mllint.report.text import Layout
+
+            layout = Layout.choose(show_source, fmt == "text" and not output and sys.stdout.isatty(), statistics=statistics)
             stream = open_stream(fmt, linter.all_rules if fmt == "sarif" else linter.rules, write, color=use_color,
-                                 category=sarif_category)
+                                 category=sarif_category, quiet=quiet, layout=layout, suppressed=show_suppressed)
         except OutputError as exc:
             _cannot_write(output, exc)
     tally = stream.tally if stream else Tally()
@@ -275,12 +317,15 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
         from mllint import baseline
     kept = []  # --write-baseline: what the baseline records of each file
     fixed_files = fixed_edits = 0
-    sources = collect(list(paths), stdin_filename, exclude=config.excluded if config.exclude else None)
+    exclude = config.excluded if config.exclude else None
+    if not paths:  # as ruff and tally do: the current directory, recursively, saying what was found
+        paths = _current_directory(exclude, quiet)
+    sources = collect(list(paths), stdin_filename, exclude=exclude)
     try:
         # each file is reported and dropped as soon as it is linted: memory stays flat (docs/performance.md)
         for source, report in lint_in_order(sources, lint_one, _parse_jobs(jobs)):
             for problem in report.problems:
-                click.echo(_problem_line(source.path, problem), err=True)
+                click.echo(_problem_line(source.path, problem, report.unread and report.counted), err=True)
             if report.fixes:
                 fixed_files += 1
                 fixed_edits += sum(report.fixes[2].values())
@@ -300,10 +345,12 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             plural = (f"{fixed_edits} fix{'es' if fixed_edits != 1 else ''} in "
                       f"{fixed_files} file{'s' if fixed_files != 1 else ''}")
             if diff:
-                click.echo(f"mllint: {plural} would be applied by --fix"
-                           f"{' --unsafe-fixes' if unsafe_fixes else ''}.", err=True)
+                if not quiet:
+                    click.echo(f"mllint: {plural} would be applied by --fix"
+                               f"{' --unsafe-fixes' if unsafe_fixes else ''}.", err=True)
                 sys.exit(2 if tally.problem_files else 1 if fixed_files else 0)
-            click.echo(f"mllint: applied {plural}.", err=True)
+            if not quiet:
+                click.echo(f"mllint: applied {plural}.", err=True)
         if write_baseline:
             _write_baseline(write_baseline, kept)
         stream.close()
@@ -315,7 +362,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
     if tally.problem_files:
         sys.exit(2)
     failure_threshold = failure_threshold or config.failure_threshold or "warning"
-    if failure_threshold != "none" and tally.reaches(Severity.parse(failure_threshold)):
+    if failure_threshold != "none" and not exit_zero and tally.reaches(Severity.parse(failure_threshold)):
         sys.exit(1)
     sys.exit(0)
 

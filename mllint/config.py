@@ -21,9 +21,10 @@ from mllint.reader import FILE, MISSING, DiskReader, Reader
 
 NAMES = (".mllint.yaml", ".mllint.yml")
 KEYS = ("select", "ignore", "severity", "failure-threshold", "exclude", "per-file-ignores",
-        "allowed-floating-tags", "ml-packages", "secret-names", "plugins")
+        "allowed-floating-tags", "ml-packages", "secret-names", "plugins", "inline-ignores")
 SEVERITIES = ("error", "warning", "info")
 THRESHOLDS = ("error", "warning", "info", "none")
+INLINE_IGNORES = ("allow", "require-reason", "forbid")
 # The options rules read from ``CheckContext.options``.
 RULE_OPTIONS = ("allowed-floating-tags", "ml-packages", "secret-names")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -58,6 +59,7 @@ class Config:
     ml_packages: list[str] = field(default_factory=list)
     secret_names: list[str] = field(default_factory=list)
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    inline_ignores: str | None = None  # allow, require-reason or forbid (mllint.pragmas)
     # (key, index or sub-key, ...) -> (line, column), 1-based, for errors found after loading
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
 
@@ -255,6 +257,7 @@ class _Reader:
             "ml-packages": lambda v, p, key: self._strings(v, p, key, "a list of package names"),
             "secret-names": self._secret_names,
             "plugins": self._plugins,
+            "inline-ignores": self._inline_ignores,
         }
         for key in data:
             key_pos = data.lc.key(key)
@@ -319,6 +322,12 @@ class _Reader:
         if not isinstance(value, str) or value.strip().lower() not in THRESHOLDS:
             shown = repr(str(value)) if isinstance(value, str) else _kind(value)
             raise self.fail(position, f"'failure-threshold' is {shown} (expected error, warning, info or none)")
+        return value.strip().lower()
+
+    def _inline_ignores(self, value, position, key) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in INLINE_IGNORES:
+            shown = repr(str(value)) if isinstance(value, str) else _kind(value)
+            raise self.fail(position, f"'inline-ignores' is {shown} (expected allow, require-reason or forbid)")
         return value.strip().lower()
 
     def _per_file_ignores(self, value, position, key) -> dict[str, list[str]]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mllint import dockerfile as model
 from mllint.context import CheckContext
 from mllint.findings import Finding
-from mllint.pragmas import suppressions
+from mllint.pragmas import INVALID_ID, UNUSED_ID, pragma_problems, suppressions
 from mllint.rule import Rule, Severity, Span
 
 if TYPE_CHECKING:
@@ -33,6 +33,10 @@ class FileReport:
     problems: list[str] = field(default_factory=list)  # input problems: each makes the exit code 2
     fatal: bool = False  # the file could not be linted at all
     fixes: tuple[str, str, dict[str, int]] | None = None  # --fix/--diff: (text before, after, edits per rule)
+    unread: bool = False  # the input could not be read (missing, unreadable, binary, too large)
+    counted: bool = True  # an input file (False: a directory without Dockerfiles)
+    suppressed: list[Finding] = field(default_factory=list)  # findings a pragma suppressed (Finding.suppressed)
+    text: str | None = None  # the linted text, for --show-source
 
 
 def resolve_rules(rules: Iterable[Rule], names: Iterable[str]) -> set[str]:
@@ -69,8 +73,12 @@ class Linter:
         follow_files: bool = False,
         build_context: str | None = None,
         reader: "Reader | None" = None,
+        inline_ignores: str = "allow",
     ) -> None:
         self.all_rules = rules
+        self.inline_ignores = inline_ignores  # allow, require-reason or forbid (mllint.config.INLINE_IGNORES)
+        self._by_key = {key: rule.id for rule in rules for key in (rule.id.lower(), rule.name.lower())}
+        self.known = set(self._by_key)
         # dependency files (mllint.depfiles): followed when asked, through ``reader`` (default: the
         # disk), in ``build_context`` or else the Dockerfile's directory
         if follow_files and reader is None:
@@ -112,9 +120,9 @@ class Linter:
 
             attach(parsed, context_for(self.reader, path, self.build_context), path)
         context = CheckContext(dockerfile=parsed, path=path, today=self.today, options=self.options)
-        quiet = suppressions(parsed)
-        occurrences: dict[tuple[str, str], int] = {}
-        anchors: dict[int, str] = {}  # per instruction: a long RUN can have thousands of hits
+        quiet = suppressions(parsed, self.known, self.inline_ignores)
+        numbering = _Numbering()
+        ran: set[str] = set()  # rules that ran to the end on this file: only their pragmas can be unused
         for rule in self.rules:
             if rule.id in skipped:
                 continue
@@ -129,41 +137,79 @@ class Linter:
                     f"{type(exc).__name__}: {detail}"
                 )
                 continue
+            ran.add(rule.id)
             for hit in hits:
-                span = hit.span
-                if quiet.covers(rule.id, rule.name, span.line):
-                    continue
-                anchor = anchors.get(id(hit.instruction))
-                if anchor is None:
-                    anchor = anchors[id(hit.instruction)] = " ".join(hit.instruction.raw.line_text.split())
-                where, related = path, ()
-                edits = hit.edits if rule.meta.fix != "none" else ()
-                origin = getattr(hit.instruction, "origin", None)
-                if origin is not None:  # declared in a dependency file: located there, RUN related
-                    where, related = origin.path, ((path, span),)
-                    span = Span(origin.line, origin.column, origin.line, origin.end_column)
-                    anchor = f"{origin.path.rsplit('/', 1)[-1]}: {' '.join(origin.text.split())}"
-                    edits = ()  # edits are in Dockerfile coordinates
-                key = (rule.id, anchor)
-                occurrence = occurrences.get(key, 0)
-                occurrences[key] = occurrence + 1
-                severity = self.severity.get(rule.id) or hit.severity or rule.meta.severity
-                report.findings.append(
-                    Finding(
-                        path=where,
-                        rule_id=rule.id,
-                        rule_name=rule.name,
-                        severity=severity,
-                        message=hit.message,
-                        span=span,
-                        help_uri=rule.meta.help_uri,
-                        fix=hit.fix,
-                        anchor=anchor,
-                        occurrence=occurrence,
-                        related=related,
-                        edits=edits,
-                        safe_fix=bool(edits) and hit.safe and rule.meta.fix == "safe",
-                    )
-                )
+                pragma = quiet.match(rule.id, rule.name, hit.span.line)
+                self._add(report, rule, self._finding(rule, hit, path, numbering, pragma is not None), pragma)
+        for rule in self.rules:  # invalid-suppression and unused-suppression: judged once every rule has run
+            if rule.id in (INVALID_ID, UNUSED_ID) and rule.id not in skipped:
+                for line, message, anchor in pragma_problems(rule.id, quiet, ran, self._by_key):
+                    finding = self._pragma_finding(rule, parsed, path, line, message, anchor, numbering)
+                    self._add(report, rule, finding, quiet.match(rule.id, rule.name, line))
         report.findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))
         return report
+
+    def _add(self, report: FileReport, rule: Rule, finding: Finding, pragma) -> None:
+        if pragma is None:
+            report.findings.append(finding)
+        else:  # kept for --show-suppressed, JSON and SARIF, with the pragma's reason as the justification
+            report.suppressed.append(replace(finding, suppressed=pragma.reason))
+
+    def _finding(self, rule: Rule, hit, path: str, numbering: "_Numbering", suppressed: bool) -> Finding:
+        span = hit.span
+        anchor = numbering.anchor(hit.instruction)
+        where, related = path, ()
+        edits = hit.edits if rule.meta.fix != "none" else ()
+        origin = getattr(hit.instruction, "origin", None)
+        if origin is not None:  # declared in a dependency file: located there, RUN related
+            where, related = origin.path, ((path, span),)
+            span = Span(origin.line, origin.column, origin.line, origin.end_column)
+            anchor = f"{origin.path.rsplit('/', 1)[-1]}: {' '.join(origin.text.split())}"
+            edits = ()  # edits are in Dockerfile coordinates
+        return Finding(
+            path=where,
+            rule_id=rule.id,
+            rule_name=rule.name,
+            severity=self.severity.get(rule.id) or hit.severity or rule.meta.severity,
+            message=hit.message,
+            span=span,
+            help_uri=rule.meta.help_uri,
+            fix=hit.fix,
+            anchor=anchor,
+            occurrence=numbering.next(rule.id, anchor, suppressed),
+            related=related,
+            edits=edits,
+            safe_fix=bool(edits) and hit.safe and rule.meta.fix == "safe",
+        )
+
+    def _pragma_finding(self, rule: Rule, parsed, path: str, line: int, message: str, anchor: str,
+                        numbering: "_Numbering") -> Finding:
+        text = parsed.tree.lines[line - 1] if 0 < line <= len(parsed.tree.lines) else ""
+        column = len(text) - len(text.lstrip()) + 1
+        return Finding(path=path, rule_id=rule.id, rule_name=rule.name,
+                       severity=self.severity.get(rule.id) or rule.meta.severity, message=message,
+                       span=Span(line, column, line, len(text) + 1), help_uri=rule.meta.help_uri, anchor=anchor,
+                       occurrence=numbering.next(rule.id, anchor, False))
+
+
+class _Numbering:
+    """Fingerprint parts: each instruction's normalised text, and how many earlier findings share rule + text.
+
+    Suppressed findings are numbered apart, so that suppressing one never renumbers (and so un-baselines)
+    the others."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str, bool], int] = {}
+        self.anchors: dict[int, str] = {}  # per instruction: a long RUN can have thousands of hits
+
+    def anchor(self, instruction) -> str:
+        anchor = self.anchors.get(id(instruction))
+        if anchor is None:
+            anchor = self.anchors[id(instruction)] = " ".join(instruction.raw.line_text.split())
+        return anchor
+
+    def next(self, rule_id: str, anchor: str, suppressed: bool) -> int:
+        key = (rule_id, anchor, suppressed)
+        count = self.counts.get(key, 0)
+        self.counts[key] = count + 1
+        return count

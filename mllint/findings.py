@@ -23,6 +23,7 @@ class Finding:
     related: tuple[tuple[str, Span], ...] = ()
     edits: tuple[Edit, ...] = ()  # automatic fix (see mllint.fixes); empty when there is none
     safe_fix: bool = False  # the edits are safe: --fix applies them without --unsafe-fixes
+    suppressed: str | None = None  # suppressed by a pragma: its reason ("" when it gives none)
 
     @property
     def line(self) -> int:

@@ -32,6 +32,9 @@ SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox
              ".pytest_cache", ".ruff_cache", "venv", ".venv", "site-packages"}
 
 
+NO_DOCKERFILES = "no Dockerfiles found in this directory"
+
+
 @dataclass(frozen=True)
 class Source:
     path: str  # as shown in reports
@@ -81,13 +84,13 @@ def read_path(path: str) -> Source:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        return Source(path, None, "no such file or directory", fatal=True)
+        return Source(path, None, "no such file", fatal=True)
     except PermissionError:
         return Source(path, None, "permission denied", fatal=True)
     except IsADirectoryError:
         return Source(path, None, "is a directory", fatal=True)
     except OSError as exc:
-        return Source(path, None, f"cannot read: {exc.strerror or exc}", fatal=True)
+        return Source(path, None, f"{exc.strerror or exc}", fatal=True)
     return decode(data, path)
 
 
@@ -115,6 +118,6 @@ def collect(paths: list[str], stdin_name: str = "-",
                 if exclude is None or not exclude(file_path):
                     yield read_path(os.path.normpath(file_path))
             if not found:
-                yield Source(path, None, "no Dockerfiles found in this directory", fatal=True)
+                yield Source(path, None, NO_DOCKERFILES, fatal=True)
         elif exclude is None or not exclude(path):
             yield read_path(path)

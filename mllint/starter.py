@@ -25,6 +25,7 @@ COMMENTS = {
     "allowed-floating-tags": "Image references allowed to float (ML001), as globs, e.g. ['registry.corp/*:latest'].",
     "ml-packages": "Extra package names ML002 treats as ML frameworks, e.g. [acme-trainer].",
     "secret-names": "Extra credential variable names ML010 treats as secrets, e.g. [ACME_API_TOKEN].",
+    "inline-ignores": "What `# mllint: ignore=` pragmas may do: allow, require-reason (each needs `-- why`) or forbid.",
     "plugins": "Options for each installed plugin, under its entry-point name, e.g. {approved-registry: {registries: [registry.corp]}}.",
 }
 
@@ -49,6 +50,7 @@ def defaults() -> dict:
         "ml-packages": [],
         "secret-names": [],
         "plugins": {},
+        "inline-ignores": "allow",
     }
 
 

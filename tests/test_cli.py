@@ -162,7 +162,7 @@ def test_missing_path_and_directory_without_dockerfiles(tmp_path):
     result = run_cli(str(tmp_path / "nope"), str(tmp_path / "empty"))
     stderr = result.stderr.decode()
     assert result.returncode == 2
-    assert "no such file or directory" in stderr and "no Dockerfiles found" in stderr
+    assert "mllint: cannot read" in stderr and "nope: no such file\n" in stderr and "no Dockerfiles found" in stderr
     assert "Traceback" not in stderr
 
 
@@ -183,7 +183,7 @@ def test_permission_denied(tmp_path, monkeypatch):
                         raising=False)
     result = CliRunner().invoke(main, [str(locked), str(good)])
     assert result.exit_code == 2
-    assert f"mllint: {locked}: permission denied" in result.output
+    assert f"mllint: cannot read {locked}: permission denied" in result.output
     assert "ML001" in result.output
 
 

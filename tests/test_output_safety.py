@@ -72,7 +72,7 @@ def test_github_format_cannot_start_or_end_a_command(text):
 
 
 def test_github_escapes_newlines_and_colons_in_message_and_path():
-    out = render("github", [FileReport("a::b\nc,d", findings=[finding("x\n::error::y")])], [])
+    out = render("github", [FileReport("a::b\nc,d", findings=[finding("x\n::error::y", path="a::b\nc,d")])], [])
     line = out.splitlines()[0]
     assert line.startswith("::warning file=a%3A%3Ab%0Ac%2Cd,line=1,")
     assert line.endswith("::x%0A::error::y")

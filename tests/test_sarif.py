@@ -78,7 +78,7 @@ def test_rules_carry_github_metadata(tmp_path):
         assert descriptor["defaultConfiguration"]["level"] == {"error": "error", "warning": "warning",
                                                                "info": "note"}[str(meta.severity)]
         props = descriptor["properties"]
-        assert props["tags"] == list(meta.tags) and "ml" in props["tags"]
+        assert props["tags"] == list(meta.tags) and ("ml" in props["tags"] or "suppressions" in props["tags"])
         assert props["precision"] in PRECISIONS
 
 

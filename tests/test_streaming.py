@@ -42,11 +42,16 @@ def _summary(reports) -> str:
         for f in report.findings:
             counts[str(f.severity)] += 1
     total = sum(counts.values())
-    files = f"{len(reports)} file{'s' if len(reports) != 1 else ''}"
-    if not total:
-        return f"No findings in {files}."
+    linted = sum(1 for r in reports if not r.fatal)
+    unread = sum(1 for r in reports if r.unread)
+    unparsed = sum(1 for r in reports if r.fatal and not r.unread)
+    files = f"{linted} file{'s' if linted != 1 else ''}"
     detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
-    return f"{total} finding{'s' if total != 1 else ''} ({detail}) in {files}."
+    head = f"{total} finding{'s' if total != 1 else ''} ({detail})" if total else "No findings"
+    if not unread + unparsed:
+        return f"{head} in {files}."
+    missed = [f"{n} could not be {what}" for n, what in ((unread, "read"), (unparsed, "parsed")) if n]
+    return f"{head}: {files} linted, {', '.join(missed)}."
 
 
 def old_text(reports, color=False) -> str:
@@ -74,8 +79,10 @@ def old_json(reports) -> str:
         "tool": {"name": "mllint", "version": __version__},
         "findings": [finding_dict(f) for r in reports for f in r.findings],
         "errors": [{"path": r.path, "message": p} for r in reports for p in r.problems],
-        "summary": {"files": len(reports), **counts},
+        "summary": {"files": sum(1 for r in reports if not r.fatal), **counts},
     }
+    if any(r.fatal for r in reports):
+        data["summary"]["not_linted"] = sum(1 for r in reports if r.fatal)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -89,7 +96,8 @@ def old_github(reports) -> str:
         for f in report.findings:
             span = f.span
             same = span.line == span.end_line
-            lines.append(command(COMMANDS[f.severity], f.message, file=path, line=span.line, endLine=span.end_line,
+            lines.append(command(COMMANDS[f.severity], f.message, file=relative_uri(f.path), line=span.line,
+                                 endLine=span.end_line,
                                  col=span.column if same else None, endColumn=span.end_column if same else None,
                                  title=f"{f.rule_id} {f.rule_name}"))
     lines.append(f"mllint: {_summary(reports)}")
@@ -106,9 +114,12 @@ def old_gitlab(reports) -> str:
                            "fingerprint": _fingerprint(path, "input-problem", problem), "severity": "critical",
                            "location": {"path": path, "lines": {"begin": 1, "end": 1}}})
         for f in report.findings:
+            where = relative_uri(f.path)
+            fingerprint = _fingerprint(where, f.fingerprint) if where == path else _fingerprint(where, path,
+                                                                                             f.fingerprint)
             issues.append({"description": f"{f.message} ({f.rule_id} {f.rule_name})", "check_name": f.rule_id,
-                           "fingerprint": _fingerprint(path, f.fingerprint), "severity": SEVERITIES[f.severity],
-                           "location": {"path": path, "lines": {"begin": f.span.line, "end": f.span.end_line}}})
+                           "fingerprint": fingerprint, "severity": SEVERITIES[f.severity],
+                           "location": {"path": where, "lines": {"begin": f.span.line, "end": f.span.end_line}}})
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -129,7 +140,7 @@ def corpus_reports() -> list[FileReport]:
     skip = {"MANIFEST.tsv", "README.md", "result"}
     files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name not in skip)
     reports = [linter.lint_text(p.read_bytes().decode("utf-8", errors="replace"), str(p)) for p in files]
-    return [*reports, FileReport("missing/Dockerfile", problems=["no such file or directory"], fatal=True)]
+    return [*reports, FileReport("missing/Dockerfile", problems=["no such file"], fatal=True, unread=True)]
 
 
 EDGE_CASES = {
@@ -226,8 +237,11 @@ def test_tally_counts_what_the_exit_code_needs():
     tally = Tally()
     tally.add(FileReport("a", findings=[finding(severity=Severity.INFO)]))
     assert tally.reaches(Severity.INFO) and not tally.reaches(Severity.WARNING) and not tally.problem_files
-    tally.add(FileReport("b", problems=["binary file"], fatal=True))
-    assert (tally.files, tally.problem_files, tally.counts) == (2, 1, {"error": 0, "warning": 0, "info": 1})
+    tally.add(FileReport("b", problems=["binary file"], fatal=True, unread=True))
+    tally.add(FileReport("c", problems=["syntax error"], fatal=True))
+    tally.add(FileReport("d", problems=["no Dockerfiles found"], fatal=True, unread=True, counted=False))
+    assert (tally.files, tally.problem_files, tally.counts) == (1, 3, {"error": 0, "warning": 0, "info": 1})
+    assert (tally.unread, tally.unparsed, tally.not_linted) == (1, 1, 2)
 
 
 def test_cli_drops_each_report_once_it_is_written(tmp_path, monkeypatch):

@@ -36,11 +36,30 @@ def relative_uri(path: str, base: str | None = None) -> str:
     return rel.replace(os.sep, "/")
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def summary_line(tally) -> str:
-    """``3 findings (1 error, 2 warnings) in 2 files.`` or ``No findings in 1 file.``; ``tally``: a Tally."""
+    """``3 findings (1 error, 2 warnings) in 2 files.`` or ``No findings in 1 file.``; ``tally``: a Tally.
+
+    Inputs that could not be linted are not counted as linted files:
+    ``No findings: 0 files linted, 1 could not be read.``
+    """
     total = tally.findings
-    files = f"{tally.files} file{'s' if tally.files != 1 else ''}"
-    if not total:
-        return f"No findings in {files}."
-    detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in tally.counts.items() if n)
-    return f"{total} finding{'s' if total != 1 else ''} ({detail}) in {files}."
+    if total:
+        detail = ", ".join(plural(n, k) for k, n in tally.counts.items() if n)
+        head = f"{plural(total, 'finding')} ({detail})"
+    else:
+        head = "No findings"
+    if not tally.not_linted:
+        return f"{head} in {plural(tally.files, 'file')}."
+    missed = [f"{count} could not be {what}" for count, what in ((tally.unread, "read"), (tally.unparsed, "parsed"))
+              if count]
+    return f"{head}: {plural(tally.files, 'file')} linted, {', '.join(missed)}."
+
+
+def with_suppressed(report) -> list:
+    """``--show-suppressed``: the findings and the suppressed ones (``Finding.suppressed``), in file order."""
+    return sorted([*report.findings, *report.suppressed],
+                  key=lambda f: (f.path != report.path, f.path, f.span.line, f.span.column, f.rule_id))

@@ -37,11 +37,12 @@ class Reporter(_Reporter):
                           title="mllint: input problem") + "\n"
         for f in report.findings:
             span = f.span
+            where = relative_uri(f.path)  # a dependency file's finding is in that file, not the Dockerfile
             same_line = span.line == span.end_line  # GitHub ignores columns on multi-line annotations
             yield command(
                 COMMANDS[f.severity],
                 f.message,
-                file=path,
+                file=where,
                 line=span.line,
                 endLine=span.end_line,
                 col=span.column if same_line else None,
@@ -49,8 +50,13 @@ class Reporter(_Reporter):
                 title=f"{f.rule_id} {f.rule_name}",
             ) + "\n"
 
+    def __init__(self, rules, *, quiet: bool = False, **_) -> None:
+        super().__init__(rules)
+        self.quiet = quiet
+
     def tail(self, tally):
-        yield f"mllint: {summary_line(tally)}\n"
+        if not self.quiet:
+            yield f"mllint: {summary_line(tally)}\n"
 
 
 render = renderer(Reporter)

@@ -45,13 +45,16 @@ class Reporter(_Reporter):
                 "location": {"path": path, "lines": {"begin": 1, "end": 1}},
             })
         for f in report.findings:
+            where = relative_uri(f.path)  # a dependency file's finding is in that file, not the Dockerfile
             yield self._issue({
                 "description": f"{f.message} ({f.rule_id} {f.rule_name})",
                 "check_name": f.rule_id,
                 # stable across line moves like the finding's own fingerprint, and unique per file
-                "fingerprint": _fingerprint(path, f.fingerprint),
+                # two Dockerfiles reading one requirements file: two issues at one place
+                "fingerprint": _fingerprint(where, f.fingerprint) if where == path
+                else _fingerprint(where, path, f.fingerprint),
                 "severity": SEVERITIES[f.severity],
-                "location": {"path": path, "lines": {"begin": f.span.line, "end": f.span.end_line}},
+                "location": {"path": where, "lines": {"begin": f.span.line, "end": f.span.end_line}},
             })
 
     def _issue(self, issue: dict) -> str:

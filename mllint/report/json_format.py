@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mllint import __version__
+from mllint.report.common import with_suppressed
 from mllint.report.jsonstream import Array
 from mllint.report.stream import Reporter as _Reporter
 from mllint.report.stream import renderer
@@ -27,14 +28,17 @@ def finding_dict(f) -> dict:
     }
     if getattr(f, "related", ()):  # a finding in a dependency file: the RUN that reads it
         data["related"] = [{"path": path, "line": span.line, "column": span.column} for path, span in f.related]
+    if getattr(f, "suppressed", None) is not None:  # --show-suppressed: the pragma's reason, as SARIF words it
+        data["suppression"] = {"kind": "inSource", "justification": f.suppressed}
     return data
 
 
 class Reporter(_Reporter):
     """Findings are written as their files are linted; input problems, listed after them, wait till the end."""
 
-    def __init__(self, rules, **_) -> None:
+    def __init__(self, rules, *, suppressed: bool = False, **_) -> None:
         super().__init__(rules)
+        self.show_suppressed = suppressed
         self.findings = Array()
         self.count = 0
         self.errors: list[dict] = []
@@ -52,13 +56,16 @@ class Reporter(_Reporter):
         yield self.findings.around(self._document([], None))[0]
 
     def file(self, report):
-        for f in report.findings:
+        for f in with_suppressed(report) if self.show_suppressed else report.findings:
             yield self.findings.item(finding_dict(f), self.count)
             self.count += 1
         self.errors.extend({"path": report.path, "message": p} for p in report.problems)
 
     def tail(self, tally):
-        after = self.findings.around(self._document(self.errors, {"files": tally.files, **tally.counts}))[1]
+        summary = {"files": tally.files, **tally.counts}
+        if tally.not_linted:
+            summary["not_linted"] = tally.not_linted
+        after = self.findings.around(self._document(self.errors, summary))[1]
         yield self.findings.end(self.count) + after + "\n"
 
 

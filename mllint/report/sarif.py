@@ -20,7 +20,7 @@ import attr
 import sarif_om as om
 
 from mllint import __version__
-from mllint.report.common import relative_uri
+from mllint.report.common import relative_uri, with_suppressed
 from mllint.report.jsonstream import Array
 from mllint.report.spool import Spool
 from mllint.report.stream import Reporter as _Reporter
@@ -163,6 +163,8 @@ def _result(f, index: dict[str, int]) -> om.Result:
         locations=[_location(f.path, region)],
         partial_fingerprints={"primaryLocationLineHash": line_hash(f), "mllint/v1": f.fingerprint},
     )
+    if getattr(f, "suppressed", None) is not None:  # --show-suppressed: a `# mllint: ignore=` pragma, its reason
+        result.suppressions = [om.Suppression(kind="inSource", justification=f.suppressed or None)]
     related = []
     for number, (path, span) in enumerate(getattr(f, "related", ()) or ()):
         location = _location(path, om.Region(start_line=span.line, start_column=span.column,
@@ -184,8 +186,9 @@ class Reporter(_Reporter):
     (compact JSON, one line each, in a temporary file once large) and the document is written last."""
 
     def __init__(self, rules, *, category: str | None = None, warn: Callable[[str], None] | None = None,
-                 **_) -> None:
+                 suppressed: bool = False, **_) -> None:
         super().__init__(rules)
+        self.show_suppressed = suppressed
         self.category = category
         self.warn = warn or _stderr
         self.index = {rule.id: i for i, rule in enumerate(rules)}
@@ -196,7 +199,7 @@ class Reporter(_Reporter):
     def file(self, report):
         uri = relative_uri(report.path)
         self.problems.extend((uri, problem) for problem in report.problems)
-        for f in report.findings:
+        for f in with_suppressed(report) if self.show_suppressed else report.findings:
             severity = int(f.severity)
             self.severities[severity] = self.severities.get(severity, 0) + 1
             # compact and ASCII: one line of the spool
