@@ -458,6 +458,13 @@ def init_command(path: str, force: bool) -> None:
         if existing is not None:
             click.echo(f"mllint: {existing} already exists; use --force to overwrite it", err=True)
             sys.exit(2)
+        from mllint.config import PYPROJECT, has_tool_table
+
+        pyproject = target.with_name(PYPROJECT)
+        if target.name in NAMES and pyproject.is_file() and has_tool_table(pyproject):
+            click.echo(f"mllint: {pyproject} configures mllint already ([tool.mllint]), and a {target.name} beside "
+                       "it would take its place; use --force to write it anyway", err=True)
+            sys.exit(2)
     try:
         plugins = configurable_plugins(plugin_manager())
     except PluginError:

@@ -20,6 +20,8 @@ from typing import Any
 from mllint.reader import FILE, MISSING, DiskReader, Reader
 
 NAMES = (".mllint.yaml", ".mllint.yml")
+PYPROJECT = "pyproject.toml"  # its [tool.mllint] table, as ruff, black and mypy read theirs
+_TOOL_HEADER = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*(?:mllint|\"mllint\")[ \t]*[\].]", re.M)
 KEYS = ("select", "ignore", "severity", "failure-threshold", "exclude", "per-file-ignores",
         "allowed-floating-tags", "ml-packages", "secret-names", "plugins", "inline-ignores")
 SEVERITIES = ("error", "warning", "info")
@@ -142,7 +144,8 @@ def matches(rel: str, pattern: str) -> bool:
 
 
 def discover(start: Path, reader: Reader | None = None) -> Path | None:
-    """The nearest ``.mllint.yaml``/``.mllint.yml`` from ``start`` up to the repository root (``.git``).
+    """The nearest configuration from ``start`` up to the repository root (``.git``): in each directory
+    ``.mllint.yaml``, ``.mllint.yml``, then a ``pyproject.toml`` with a ``[tool.mllint]`` table.
 
     The walk never reads a file another user could have put there: it stops at the first directory
     that everybody may write (``/tmp``) or that belongs to a user other than you, root and the
@@ -159,6 +162,9 @@ def discover(start: Path, reader: Reader | None = None) -> Path | None:
             candidate = directory / name
             if reader.kind(str(candidate)) == FILE:
                 return candidate
+        candidate = directory / PYPROJECT
+        if reader.kind(str(candidate)) == FILE and has_tool_table(candidate, reader):
+            return candidate
         if reader.kind(str(directory / ".git")) != MISSING or directory.parent == directory:
             return None
         directory = directory.parent
@@ -186,6 +192,9 @@ def load(path: Path, shown: str | None = None, reader: Reader | None = None) -> 
     except OSError as exc:
         raise ConfigError(shown, 0, 0, f"cannot read: {exc.strerror or exc}") from None
 
+    if path.name == PYPROJECT:
+        return _Reader(path, shown).read(_tool_table(text, shown))
+
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -202,6 +211,65 @@ def load(path: Path, shown: str | None = None, reader: Reader | None = None) -> 
         raise ConfigError(shown, 0, 0, f"invalid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise ConfigError(shown, 0, 0, "invalid configuration: nested too deeply") from None
+
+
+def has_tool_table(path: Path, reader: Reader | None = None) -> bool:
+    """Whether a ``pyproject.toml`` configures mllint (a cheap look for the header; the loader parses it)."""
+    try:
+        data = (reader or DiskReader()).read(str(path), MAX_BYTES)
+    except OSError:
+        return False
+    return bool(_TOOL_HEADER.search(data[:MAX_BYTES].decode("utf-8", errors="replace")))
+
+
+def _tool_table(text: str, shown: str):
+    """``[tool.mllint]`` as the YAML reader's mapping, each key and item placed at its line, for the errors."""
+    from mllint import toml
+
+    try:
+        data = toml.loads(text)
+    except toml.TOMLDecodeError as exc:  # "Expected ... (at line 1, column 13)": the place goes in front
+        where = re.search(r" \(at line (\d+), column (\d+)\)$", str(exc))
+        message = str(exc)[:where.start()] if where else str(exc)
+        raise ConfigError(shown, int(where[1]) if where else 0, int(where[2]) if where else 0,
+                          f"invalid TOML: {message}") from None
+    tool = data.get("tool", {}).get("mllint") if isinstance(data.get("tool"), dict) else None
+    if tool is None:
+        raise ConfigError(shown, 0, 0, "has no [tool.mllint] table")
+    if not isinstance(tool, dict):
+        raise ConfigError(shown, 0, 0, f"tool.mllint is {_kind(tool)} (expected a table of settings)")
+    lines = text.splitlines()
+    header = _TOOL_HEADER.search(text)
+    start = text.count("\n", 0, header.start()) if header else 0
+    return _located(tool, lines, start)
+
+
+def _located(value: Any, lines: list[str], after: int):
+    """Plain TOML data -> ruamel's mappings and lists with ``lc`` positions (0-based), found by key name
+    from line ``after`` on; a value's items share its line."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            line = _key_line(lines, str(key), after)
+            out[key] = _located(item, lines, line)
+            out.lc.add_kv_line_col(key, [line, 0, line, 0])
+        return out
+    if isinstance(value, list):
+        seq = CommentedSeq(_located(item, lines, after) for item in value)
+        for i in range(len(value)):
+            seq.lc.add_kv_line_col(i, [after, 0])
+        return seq
+    return value
+
+
+def _key_line(lines: list[str], key: str, after: int) -> int:
+    pattern = re.compile(rf"^[ \t]*(?:\[[^\]]*\.)?[\"']?{re.escape(key)}[\"']?[ \t]*(?:=|\])")
+    for number in range(after, len(lines)):
+        if pattern.match(lines[number]):
+            return number
+    return after
 
 
 # --------------------------------------------------------------------------- validation

@@ -203,7 +203,7 @@ class _Follower:
 
     def _unchecked(self, at: Instruction, line: int, column: int, file: str, reason: str) -> None:
         hint = ""
-        if "build context" in reason:
+        if "build context" in reason and "--context" not in reason:  # say it once
             hint = "pass --context DIR if the build context is not the Dockerfile's directory"
         elif "variable" in reason:
             hint = "pass its value with --build-arg NAME=VALUE"
@@ -526,11 +526,11 @@ class _Follower:
 
     def _pyproject_text(self, text: str, shown: str, offset: int, extras: tuple[str, ...], at: Instruction,
                         line: int, column: int, name: str) -> None:
-        import tomllib
+        from mllint import toml  # tomllib, or tomli on Python 3.10
 
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+            data = toml.loads(text)
+        except toml.TOMLDecodeError as exc:
             self._unchecked(at, line, column, name, f"{shown} is not valid TOML ({exc})")
             return
         project = data.get("project")

@@ -33,7 +33,8 @@ def test_whole_corpus_in_one_invocation():
     assert "Traceback" not in stderr
     assert result.returncode in (0, 1, 2)
     data = json.loads(result.stdout)
-    assert data["summary"]["files"] == len(files)
+    # parser test inputs that are no complete Dockerfile are not counted as linted
+    assert data["summary"]["files"] + data["summary"].get("not_linted", 0) == len(files)
     # real-world files all parse; only BuildKit's parser test inputs may be incomplete Dockerfiles
     for error in data["errors"]:
         assert "/parser-edge/" in error["path"], error

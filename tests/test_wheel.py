@@ -32,6 +32,26 @@ def test_wheel_contains_rules_and_snapshot(wheel):
     assert "ML001" in tables["catalogue"]
 
 
+def test_wheel_and_sdist_carry_the_licence(wheel, tmp_path):
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in licence and "Version 2.0, January 2004" in licence
+    assert "END OF TERMS AND CONDITIONS" in licence  # the full text, not a pointer to it
+    archive = zipfile.ZipFile(wheel)
+    (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+    assert archive.read(name).decode() == licence
+    metadata = archive.read(name.replace("licenses/LICENSE", "METADATA")).decode()
+    assert "License-Expression: Apache-2.0" in metadata and "License-File: LICENSE" in metadata
+    out = tmp_path / "sdist"
+    subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(out), str(ROOT)],
+                   check=True, capture_output=True, timeout=600)
+    (sdist,) = out.glob("mllint_docker-*.tar.gz")
+    import tarfile
+
+    with tarfile.open(sdist) as tar:
+        (member,) = [m for m in tar.getmembers() if m.name.endswith("/LICENSE")]
+        assert tar.extractfile(member).read().decode() == licence
+
+
 def test_installed_wheel_runs_in_a_fresh_venv(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
