@@ -318,12 +318,29 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
     kept = []  # --write-baseline: what the baseline records of each file
     fixed_files = fixed_edits = 0
     exclude = config.excluded if config.exclude else None
-    if not paths:  # as ruff and tally do: the current directory, recursively, saying what was found
+    from mllint.dependents import split_inputs
+
+    dependency_files, paths = split_inputs(paths)  # pre-commit passes a changed requirements.txt
+    if not paths and not dependency_files:  # as ruff and tally do: the current directory, recursively
         paths = _current_directory(exclude, quiet)
-    sources = collect(list(paths), stdin_filename, exclude=exclude)
+    sources = collect(list(paths), stdin_filename, exclude=exclude) if paths else iter(())
+    linted: set[str] = set()  # real paths of the Dockerfiles linted as inputs
+    read: set[str] = set()  # real paths of the dependency files they read
+
+    def linted_inputs():
+        for source, report in lint_in_order(sources, lint_one, _parse_jobs(jobs)):
+            if source.text is not None and source.path != "-":
+                linted.add(os.path.realpath(source.path))
+                read.update(os.path.realpath(path) for path in report.dependency_files)
+            yield source, report
+        if dependency_files:
+            from mllint.dependents import reports as dependent_reports
+
+            note = (lambda line: None) if quiet else (lambda line: click.echo(f"mllint: {line}", err=True))
+            yield from dependent_reports(dependency_files, linted, read, lint_one, exclude, note)
     try:
         # each file is reported and dropped as soon as it is linted: memory stays flat (docs/performance.md)
-        for source, report in lint_in_order(sources, lint_one, _parse_jobs(jobs)):
+        for source, report in linted_inputs():
             for problem in report.problems:
                 click.echo(_problem_line(source.path, problem, report.unread and report.counted), err=True)
             if report.fixes:

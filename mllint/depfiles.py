@@ -98,6 +98,14 @@ def unchecked(dockerfile: Dockerfile) -> list[Unchecked]:
     return list(deps.unchecked) if deps else []
 
 
+def read_files(dockerfile: Dockerfile) -> list[str]:
+    """The dependency files whose declarations the model holds, as reported (``Origin.path``)."""
+    deps = dockerfile.facts.get(KEY)
+    if not deps:
+        return []
+    return sorted({derived.instruction.origin.path for found in deps.declared.values() for derived in found})
+
+
 def origin_of(instruction: Instruction) -> Origin | None:
     return getattr(instruction, "origin", None)
 

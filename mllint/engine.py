@@ -37,6 +37,7 @@ class FileReport:
     counted: bool = True  # an input file (False: a directory without Dockerfiles)
     suppressed: list[Finding] = field(default_factory=list)  # findings a pragma suppressed (Finding.suppressed)
     text: str | None = None  # the linted text, for --show-source
+    dependency_files: list[str] = field(default_factory=list)  # the requirements etc. files it read
 
 
 def resolve_rules(rules: Iterable[Rule], names: Iterable[str]) -> set[str]:
@@ -115,10 +116,11 @@ class Linter:
         for problem in parsed.problems:
             report.problems.append(f"{problem.message} (line {problem.line})")
         if self.reader is not None:
-            from mllint.depfiles import attach
+            from mllint.depfiles import attach, read_files
             from mllint.reader import context_for
 
             attach(parsed, context_for(self.reader, path, self.build_context), path)
+            report.dependency_files = read_files(parsed)
         context = CheckContext(dockerfile=parsed, path=path, today=self.today, options=self.options)
         quiet = suppressions(parsed, self.known, self.inline_ignores)
         numbering = _Numbering()

@@ -20,6 +20,7 @@ from conftest import ROOT
 from ruamel.yaml import YAML
 
 from mllint import __version__
+from mllint.dependents import is_dependency_file
 from mllint.sources import is_dockerfile_name
 
 BAD = "FROM tensorflow/tensorflow:latest-gpu\nRUN pip install --no-cache-dir keras==3.3.3\n"
@@ -92,7 +93,8 @@ def pre_commit(sandbox: dict, *args: str, cwd: Path) -> subprocess.CompletedProc
 
 def test_hook_definition():
     (hook,) = [h for h in HOOKS if h["id"] == "mllint"]
-    assert (hook["entry"], hook["language"], hook["require_serial"]) == ("mllint", "python", False)
+    # one process per hook run, so one summary (pre-commit would otherwise run a batch per CPU in parallel)
+    assert (hook["entry"], hook["language"], hook["require_serial"]) == ("mllint", "python", True)
     assert hook["types"] == ["text"]
     # why not `types: [dockerfile]`: pre-commit requires every filter to match, and identify (which
     # pre-commit classifies files with) does not give these names the dockerfile tag
@@ -112,11 +114,22 @@ def test_hook_files_pattern_covers_dockerfile_names(name):
 
 
 @pytest.mark.parametrize("name", ["Dockerfile.dockerignore", "Dockerfile.md", "Dockerfile~", "README.md",
-                                  "dockerfiles/setup.py", "MyDockerfile", "Dockerfile.gpu.swp"])
+                                  "dockerfiles/setup.py", "MyDockerfile", "Dockerfile.gpu.swp", "setup.cfg",
+                                  "requirements.md", "docs/environment.rst", "pyproject.toml.orig"])
 def test_hook_files_pattern_skips_other_files(name):
     (hook,) = HOOKS
     assert not (re.search(hook["files"], name) and not re.search(hook["exclude"], name))
     assert not is_dockerfile_name(name.rsplit("/", 1)[-1])  # as `mllint DIR` does
+    assert not is_dependency_file(name)
+
+
+@pytest.mark.parametrize("name", ["requirements.txt", "docker/requirements-gpu.txt", "dev-requirements.txt",
+                                  "constraints.txt", "requirements/base.txt", "pyproject.toml", "svc/pyproject.toml",
+                                  "environment.yml", "environment.yaml", "conda/environment-cuda.yml"])
+def test_hook_files_pattern_covers_dependency_files(name):
+    (hook,) = HOOKS
+    assert re.search(hook["files"], name) and not re.search(hook["exclude"], name)
+    assert is_dependency_file(name)  # mllint treats the same names as dependency files
 
 
 def test_try_repo_fails_and_prints_the_finding_for_a_bad_dockerfile(sandbox, tmp_path):
@@ -155,3 +168,31 @@ def test_docs_config_runs(sandbox, tmp_path):
     result = pre_commit(sandbox, "run", "--all-files", cwd=cwd)
     assert result.returncode == 0, result.stdout + result.stderr  # the only findings are ignored
     assert re.search(r"^mllint\.+Passed$", result.stdout, re.M)
+
+
+REQUIRING = ("FROM python:3.12-slim\nWORKDIR /srv\nCOPY requirements.txt .\n"
+             "RUN pip install --no-cache-dir -r requirements.txt\n")
+
+
+def test_a_changed_requirements_file_alone_runs_the_hook(sandbox, tmp_path):
+    """Only requirements.txt is staged (committed: the Dockerfile): the hook lints the Dockerfile that
+    reads it and reports the finding in requirements.txt."""
+    cwd = project(tmp_path, {"docker/Dockerfile": REQUIRING, "docker/requirements.txt": "numpy==2.1.3\n"})
+    git("commit", "-q", "-m", "base", cwd=cwd)
+    (cwd / "docker" / "requirements.txt").write_text("numpy==2.1.3\ntorch>=2.0\n")
+    git("add", "docker/requirements.txt", cwd=cwd)
+    result = pre_commit(sandbox, "try-repo", str(sandbox["repo"]), "mllint", cwd=cwd)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "docker/requirements.txt:2:1: ML002 warning `torch` is installed without an exact version" in result.stdout
+    assert "1 finding (1 warning) in 1 file." in result.stdout
+    assert "docker/Dockerfile:" not in result.stdout  # the Dockerfile did not change: only what the file causes
+
+
+def test_one_summary_for_many_files(sandbox, tmp_path):
+    """pre-commit runs a non-serial hook once per batch of files, in parallel: the hook asks for one run."""
+    files = {f"svc{i}/Dockerfile": CACHE for i in range(24)}
+    cwd = project(tmp_path, files)
+    result = pre_commit(sandbox, "try-repo", str(sandbox["repo"]), "mllint", "--all-files", cwd=cwd)
+    assert result.returncode == 1, result.stdout + result.stderr
+    summaries = re.findall(r"^\d+ findings? .* in \d+ files?\.$", result.stdout, re.M)
+    assert summaries == ["24 findings (24 warnings) in 24 files."]
