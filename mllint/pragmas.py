@@ -168,7 +168,7 @@ def pragma_problems(rule_id: str, found: Suppressions, ran: set[str], by_key: di
     """
     if rule_id == INVALID_ID:
         for item in found.invalid:
-            yield item.line, item.message, f"# {' '.join(item.text.split())}"
+            yield item.line, item.message.rstrip(".") + ".", f"# {' '.join(item.text.split())}"
         return
     for pragma in found.pragmas:
         idle: list[str] = []
@@ -186,5 +186,5 @@ def pragma_problems(rule_id: str, found: Suppressions, ran: set[str], by_key: di
             listed = ", ".join(f"`{name}`" for name in shown)
             remove = "the pragma" if len(idle) == len(pragma.names) else f"{listed} from it"
             message = (f"this pragma suppresses nothing: no {listed} finding {where}; remove {remove}, "
-                       "so that it cannot hide a future finding")
+                       "so that it cannot hide a future finding.")
             yield pragma.line, message, f"# {' '.join(pragma.text.split())}"

@@ -72,13 +72,13 @@ def test_50_mb_file_is_refused_with_one_line(tmp_path):
     result = run_cli("--today", TODAY.isoformat(), str(big))
     err = result.stderr.decode()
     assert result.returncode == 2
-    assert err.splitlines() == [f"mllint: {big}: file too large (52.4 MB; the limit is 5 MiB)"]
+    assert err.splitlines() == [f"mllint: cannot read {big}: file too large (52.4 MB; the limit is 5 MiB)"]
 
 
 def test_oversized_stdin_is_refused():
     result = run_cli("-", input=b"FROM a\n" + b"#" * (6 * 1024 * 1024))
     assert result.returncode == 2
-    assert result.stderr.decode().splitlines() == ["mllint: -: input too large (more than 5 MiB)"]
+    assert result.stderr.decode().splitlines() == ["mllint: cannot read -: input too large (more than 5 MiB)"]
 
 
 def test_scope_snapshots_do_not_see_later_assignments():
