@@ -193,6 +193,8 @@ def _cannot_write(output: str, exc: Exception):
               help="Value of a build argument, as `docker build --build-arg` would pass it.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="Judge end-of-life dates as of this day (default: today).")
+@click.option("--target", default=None, metavar="STAGE", help="The stage the image is built from, as `docker build "
+              "--target` takes it (default: the last stage and every stage no other stage uses); see docs/shipping.md.")
 @click.option("--context", "build_context", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Build context in which to read the requirements, pyproject and conda environment files "
               "that installs name (default: each Dockerfile's directory).")
@@ -224,7 +226,7 @@ def _cannot_write(output: str, exc: Exception):
 def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
                  sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs,
                  fix, diff, unsafe_fixes, no_cache, show_source, statistics, quiet, exit_zero, show_suppressed,
-                 inline_ignores):
+                 inline_ignores, target):
     """Lint Dockerfiles (files, directories searched recursively, or - for stdin)."""
     from mllint.engine import SelectionError
     from mllint.report import open_stream
@@ -258,6 +260,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             build_context=build_context,
             reader=reader,
             inline_ignores=inline_ignores or config.inline_ignores or "allow",
+            target=target,
         )
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from None
@@ -388,7 +391,10 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
 @click.argument("path", type=str)
 @click.option("--build-arg", "build_args", multiple=True, metavar="NAME=VALUE",
               help="Value of a build argument, as `docker build --build-arg` would pass it.")
-def parse_command(path: str, build_args) -> None:
+@click.option("--target", default=None, metavar="STAGE", help="The stage the image is built from (as for linting).")
+@click.option("--context", "build_context", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Follow the dependency files installs read in this build context (as for linting).")
+def parse_command(path: str, build_args, target, build_context) -> None:
     """Print the parsed model of a Dockerfile as JSON (for debugging rules)."""
     import json
 
@@ -401,10 +407,18 @@ def parse_command(path: str, build_args) -> None:
         click.echo(f"mllint: {path}: {source.problem}", err=True)
         sys.exit(2)
     try:
-        model = parse(source.text, _parse_build_args(build_args))
+        model = parse(source.text, _parse_build_args(build_args), target)
     except DockerfileSyntaxError as exc:
         click.echo(f"mllint: {path}: {exc.message} (line {exc.line})", err=True)
         sys.exit(2)
+    from mllint.shipping import unknown_target
+
+    if unknown_target(model, target):
+        raise click.UsageError(unknown_target(model, target))
+    if build_context:
+        from mllint.depfiles import attach, reader_for
+
+        attach(model, reader_for(path, build_context), path)
     click.echo(json.dumps(model_to_json(model), indent=2, ensure_ascii=False))
     if source.problem or model.problems:
         for problem in ([source.problem] if source.problem else []) + [

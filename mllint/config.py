@@ -23,7 +23,7 @@ NAMES = (".mllint.yaml", ".mllint.yml")
 PYPROJECT = "pyproject.toml"  # its [tool.mllint] table, as ruff, black and mypy read theirs
 _TOOL_HEADER = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*(?:mllint|\"mllint\")[ \t]*[\].]", re.M)
 KEYS = ("select", "ignore", "severity", "failure-threshold", "exclude", "per-file-ignores",
-        "allowed-floating-tags", "ml-packages", "secret-names", "plugins", "inline-ignores")
+        "allowed-floating-tags", "ml-packages", "secret-names", "plugins", "inline-ignores", "target")
 SEVERITIES = ("error", "warning", "info")
 THRESHOLDS = ("error", "warning", "info", "none")
 INLINE_IGNORES = ("allow", "require-reason", "forbid")
@@ -62,6 +62,7 @@ class Config:
     secret_names: list[str] = field(default_factory=list)
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     inline_ignores: str | None = None  # allow, require-reason or forbid (mllint.pragmas)
+    target: str | None = None  # the stage `docker build --target` builds (--target wins)
     # (key, index or sub-key, ...) -> (line, column), 1-based, for errors found after loading
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
 
@@ -326,6 +327,7 @@ class _Reader:
             "secret-names": self._secret_names,
             "plugins": self._plugins,
             "inline-ignores": self._inline_ignores,
+            "target": self._target,
         }
         for key in data:
             key_pos = data.lc.key(key)
@@ -397,6 +399,15 @@ class _Reader:
             shown = repr(str(value)) if isinstance(value, str) else _kind(value)
             raise self.fail(position, f"'inline-ignores' is {shown} (expected allow, require-reason or forbid)")
         return value.strip().lower()
+
+    def _target(self, value, position, key) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or _tag(value) or not value.strip() or len(value.split()) != 1:
+            shown = repr(str(value)) if isinstance(value, str) else _kind(value)
+            raise self.fail(position, f"'target' is {shown} (expected the name of a build stage, as "
+                                      "`docker build --target` takes it, or null)")
+        return value.strip()
 
     def _per_file_ignores(self, value, position, key) -> dict[str, list[str]]:
         expected = "a mapping of path glob to a list of rule ids or names"

@@ -9,11 +9,13 @@ installs.
 
 from __future__ import annotations
 
+import posixpath
 from bisect import bisect_right
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from mllint import syntax
 from mllint.images import ImageRef, parse_image
@@ -22,6 +24,9 @@ from mllint.scope import Scope
 from mllint.shell import SimpleCommand, split_exec_form, split_script
 from mllint.syntax import DockerfileSyntaxError, Heredoc, RawInstruction
 from mllint.variables import Expansion, expand, split_words
+
+if TYPE_CHECKING:
+    from mllint.shipping import Shipping, StageShipping
 
 __all__ = [
     "Dockerfile",
@@ -82,6 +87,7 @@ class Instruction:
     commands: list[RunCommand] = field(default_factory=list)
     installs: list[Install] = field(default_factory=list)
     assigned: dict[str, str | None] = field(default_factory=dict)  # what an ENV or ARG sets
+    workdir: str | None = "/"  # the WORKDIR in force before it (None: a variable without a value)
 
     keyword = property(lambda self: self.raw.keyword)
     value = property(lambda self: self.raw.value)
@@ -136,6 +142,21 @@ class Stage:
     platform: str | None
     instructions: list[Instruction] = field(default_factory=list)
     env: dict[str, str | None] = field(default_factory=dict)  # ENV at the end of the stage
+    workdir: str | None = "/"  # the WORKDIR at the end of the stage ("/" unless set; base images may differ)
+
+    @property
+    def shipping(self) -> "StageShipping":
+        """What of this stage reaches the image (``mllint.shipping``)."""
+        return self.dockerfile.shipping.of(self)
+
+    @property
+    def ships(self) -> bool:
+        """Whether anything of this stage reaches the image: the target, an ancestor, or copied from."""
+        return self.shipping.ships
+
+    def ships_path(self, path: str) -> bool:
+        """Whether ``path`` of this stage (absolute) reaches the image, in whole or in part."""
+        return self.shipping.ships_path(path)
 
     @property
     def root(self) -> "Stage":
@@ -180,6 +201,14 @@ class Dockerfile:
     global_args: dict[str, str | None] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     facts: dict = field(default_factory=dict)  # derived data cached per file (e.g. stage environments)
+    target: str | None = None  # the stage `docker build --target` builds; None: the default targets
+
+    @property
+    def shipping(self) -> "Shipping":
+        """Which stages reach the image, and what of them (``mllint.shipping``), for ``target``."""
+        from mllint.shipping import shipping
+
+        return shipping(self)
 
     @property
     def escape(self) -> str:
@@ -202,10 +231,15 @@ class Dockerfile:
             yield from stage.installs
 
 
-def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
-    """Build the model of a Dockerfile. Raises DockerfileSyntaxError like BuildKit would."""
+def parse(text: str, build_args: Mapping[str, str] | None = None, target: str | None = None) -> Dockerfile:
+    """Build the model of a Dockerfile. Raises DockerfileSyntaxError like BuildKit would.
+
+    ``target``: the stage ``docker build --target`` would build (``mllint.shipping.unknown_target``
+    says when it names no stage)."""
     tree = syntax.read(text)
-    return _Builder(text, tree, dict(build_args or {})).build()
+    model = _Builder(text, tree, dict(build_args or {})).build()
+    model.target = target.lower() if target else None
+    return model
 
 
 class _Builder:
@@ -237,7 +271,8 @@ class _Builder:
         if keyword == "FROM":
             self.start_stage(raw)
             return
-        instruction = Instruction(raw=raw, stage=self.stage, env=self.frozen)
+        instruction = Instruction(raw=raw, stage=self.stage, env=self.frozen,
+                                  workdir=self.stage.workdir if self.stage else "/")
         self.df.instructions.append(instruction)
         if self.stage is None:
             if keyword == "ARG":
@@ -266,6 +301,9 @@ class _Builder:
                 instruction.assigned[name] = self.scope[name]
         elif keyword == "LABEL":
             self.key_values(raw, "LABEL")
+        elif keyword == "WORKDIR":
+            path = expand(raw.value.strip(), self.frozen, escape=self.df.escape)
+            self.stage.workdir = _join_path(self.stage.workdir, path.text if path.resolved else None)
         elif keyword == "RUN":
             self.model_run(instruction)
 
@@ -299,6 +337,7 @@ class _Builder:
         instruction.stage = stage
         if parent is not None:
             stage.env.update(parent.env)
+            stage.workdir = parent.workdir
         self.df.stages.append(stage)
         self.df.instructions.append(instruction)
         self.stage = stage
@@ -366,6 +405,17 @@ class _Builder:
             if record.assignments:
                 env = MappingProxyType(ChainMap(dict(record.assignments), env))
             instruction.installs.append(Install(record, instruction, line, col, env))
+
+
+def _join_path(base: str | None, path: str | None) -> str | None:
+    """WORKDIR semantics: an absolute path replaces, a relative one extends (None: unknown)."""
+    if path is None or not path.strip():
+        return base if path is not None else None
+    if path.startswith("/"):
+        return posixpath.normpath(path)
+    if base is None:
+        return None
+    return posixpath.normpath(posixpath.join(base, path))
 
 
 def raw_flag(raw: RawInstruction, name: str) -> str:

@@ -17,6 +17,7 @@ from mllint.context import CheckContext
 from mllint.findings import Finding
 from mllint.pragmas import INVALID_ID, UNUSED_ID, pragma_problems, suppressions
 from mllint.rule import Rule, Severity, Span
+from mllint.shipping import unknown_target
 
 if TYPE_CHECKING:
     from mllint.reader import Reader
@@ -75,6 +76,7 @@ class Linter:
         build_context: str | None = None,
         reader: "Reader | None" = None,
         inline_ignores: str = "allow",
+        target: str | None = None,
     ) -> None:
         self.all_rules = rules
         self.inline_ignores = inline_ignores  # allow, require-reason or forbid (mllint.config.INLINE_IGNORES)
@@ -98,15 +100,21 @@ class Linter:
         self.today = today or _dt.date.today()
         self.options = options or {}
         self.build_args = dict(build_args or {})
+        self.target = target  # the stage `docker build --target` builds (mllint.shipping)
 
     def lint_text(self, text: str, path: str, skip: Iterable[str] = ()) -> FileReport:
         """Lint one file; ``skip``: ids of rules not to run on it (per-file ignores)."""
         skipped = set(skip)
         report = FileReport(path)
         try:
-            parsed = model.parse(text, self.build_args)
+            parsed = model.parse(text, self.build_args, self.target)
         except model.DockerfileSyntaxError as exc:
             report.problems.append(f"{exc.message} (line {exc.line})")
+            report.fatal = True
+            return report
+        wrong_target = unknown_target(parsed, self.target)
+        if wrong_target:
+            report.problems.append(wrong_target)
             report.fatal = True
             return report
         if not parsed.tree.instructions:

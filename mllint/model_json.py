@@ -58,12 +58,65 @@ def _instruction(instruction: Instruction) -> dict[str, Any]:
         for install in instruction.installs:
             record = _plain(install.record)
             record.pop("command", None)
-            data["installs"].append({"line": install.line, "column": install.column, **record})
+            entry = {"line": install.line, "column": install.column, **record,
+                     "in_effect": _in_effect(install, install.requirements)}
+            declared = _declared(install)
+            if declared:
+                entry["declared"] = declared
+            data["installs"].append(entry)
     return data
+
+
+def _in_effect(install, requirements) -> list[dict[str, Any]]:
+    """Per requirement without an exact version, what pins it in effect (``mllint.resolution``), if anything."""
+    from mllint.resolution import pinned_in_effect
+
+    out: list[dict[str, Any]] = []
+    if install.manager not in ("pip", "uv", "conda") or not install.record.installs_packages:
+        return out
+    for requirement in requirements:
+        if not requirement.name or requirement.exact_version:
+            continue
+        found = pinned_in_effect(install, requirement)
+        out.append({"requirement": requirement.raw, "pinned_in_effect": _plain(found) if found else None})
+    return out
+
+
+def _declared(install) -> list[dict[str, Any]]:
+    """What the install's dependency files declare (when they were followed, ``mllint parse --context``)."""
+    from mllint.depfiles import with_declared
+
+    out = []
+    for derived in list(with_declared([install], kinds=("requirement", "constraint")))[1:]:
+        origin = derived.instruction.origin
+        for requirement in derived.requirements:
+            entry = {"path": origin.path, "line": origin.line, "kind": origin.kind, "requirement": requirement.raw}
+            if origin.kind == "requirement" and requirement.name and not requirement.exact_version:
+                found = _in_effect(derived, [requirement])
+                entry["pinned_in_effect"] = found[0]["pinned_in_effect"] if found else None
+            out.append(entry)
+    return out
+
+
+def _shipping(stage) -> dict[str, Any]:
+    """What of the stage reaches the image (``mllint.shipping``), for reading the rules' decisions."""
+    shipping = stage.shipping
+    return {
+        "ships": shipping.kind,
+        "paths": list(shipping.paths) + (["<unknown path>"] if shipping.unknown_paths else []),
+        "reaches": [target.label for target in shipping.targets],
+        "read_by": [
+            {"stage": read.into.label, "line": read.line, "kind": read.kind, "source": read.source,
+             "destination": read.destination}
+            for read in shipping.reads
+        ],
+    }
 
 
 def model_to_json(model: Dockerfile) -> dict[str, Any]:
     return {
+        "target": model.target,
+        "images": [stage.label for stage in model.shipping.targets],
         "directives": [{"name": d.name, "value": d.value, "line": d.line} for d in model.directives],
         "escape": model.escape,
         "global_args": model.global_args,
@@ -80,6 +133,8 @@ def model_to_json(model: Dockerfile) -> dict[str, Any]:
                 "base_image": _image(s.base_image),
                 "platform": s.platform,
                 "env": s.env,
+                "workdir": s.workdir,
+                "shipping": _shipping(s),
             }
             for s in model.stages
         ],

@@ -49,7 +49,7 @@ class Session:
     def linter(self, select: Sequence[str] = (), ignore: Sequence[str] = (), *, today: _dt.date | None = None,
                build_args: Mapping[str, str] | None = None, follow_files: bool = False,
                build_context: str | None = None, reader: "Reader | None" = None,
-               inline_ignores: str = "allow") -> "Linter":
+               inline_ignores: str = "allow", target: str | None = None) -> "Linter":
         """A linter for the command-line ``select``/``ignore`` on top of the file's."""
         from mllint.engine import Linter
 
@@ -60,7 +60,8 @@ class Session:
             chosen, dropped = list(config.select or ()), [*config.ignore, *ignore]
         return Linter(self.rules, select=chosen, ignore=dropped, severity=config.severity, today=today,
                       options=config.rule_options(), build_args=build_args, follow_files=follow_files,
-                      build_context=build_context, reader=reader, inline_ignores=inline_ignores)
+                      build_context=build_context, reader=reader, inline_ignores=inline_ignores,
+                      target=target or config.target)
 
     def skipped_rules(self, path: str) -> set[str]:
         """Rule ids ``per-file-ignores`` turns off for ``path``."""

@@ -26,6 +26,7 @@ COMMENTS = {
     "ml-packages": "Extra package names ML002 treats as ML frameworks, e.g. [acme-trainer].",
     "secret-names": "Extra credential variable names ML010 treats as secrets, e.g. [ACME_API_TOKEN].",
     "inline-ignores": "What `# mllint: ignore=` pragmas may do: allow, require-reason (each needs `-- why`) or forbid.",
+    "target": "The stage `docker build --target` builds (null: the last stage and every stage no other stage\nuses); rules about what the image holds judge only what reaches it.",
     "plugins": "Options for each installed plugin, under its entry-point name, e.g. {approved-registry: {registries: [registry.corp]}}.",
 }
 
@@ -51,6 +52,7 @@ def defaults() -> dict:
         "secret-names": [],
         "plugins": {},
         "inline-ignores": "allow",
+        "target": None,
     }
 
 

@@ -53,10 +53,11 @@ def lint():
 
     rules = collect_rules(plugin_manager(entry_points=False))
 
-    def _lint(text: str, select=(), ignore=(), today=TODAY, build_args=None, path="Dockerfile", context=None):
+    def _lint(text: str, select=(), ignore=(), today=TODAY, build_args=None, path="Dockerfile", context=None,
+              target=None):
         # dependency files are followed into ``context`` (default: an empty build context)
         linter = Linter(rules, select=select, ignore=ignore, today=today, build_args=build_args,
-                        follow_files=True, build_context=str(context or EMPTY_CONTEXT))
+                        follow_files=True, build_context=str(context or EMPTY_CONTEXT), target=target)
         return linter.lint_text(text, path)
 
     return _lint

@@ -10,8 +10,8 @@ from conftest import run_cli
 
 LEGACY = (
     "FROM python:latest\n"  # ML001
-    "RUN pip install numpy==1.26.4\n"  # ML003
-    "RUN pip install numpy==1.26.4\n"  # ML003 again: same text, the second occurrence
+    "RUN pip install torch==2.4.1\n"  # ML003
+    "RUN pip install torch==2.4.1\n"  # ML003 again: same text, the second occurrence
 )
 
 
@@ -46,7 +46,7 @@ def test_baseline_hides_recorded_findings_and_survives_unrelated_edits(project):
 
     # Lines added above the findings move them; the fingerprints do not depend on lines.
     (project / "docker" / "Dockerfile").write_text(
-        "# syntax=docker/dockerfile:1\n\n# a comment\nARG CUDA=12.1\n" + LEGACY + "RUN pip install numpy==1.26.4\n"
+        "# syntax=docker/dockerfile:1\n\n# a comment\nARG CUDA=12.1\n" + LEGACY + "RUN pip install torch==2.4.1\n"
     )
     moved = run_cli("-f", "json", "--baseline", "baseline.json", "docker", cwd=project)
     # only the third copy of the pip line is new (occurrence 2 was not recorded)

@@ -70,7 +70,7 @@ def test_failure_threshold(tmp_path):
 
 
 def test_select_and_ignore_by_id_or_name(tmp_path):
-    path = str(write(tmp_path, "Dockerfile", "FROM python\nRUN pip install numpy==1.26.4\n"))
+    path = str(write(tmp_path, "Dockerfile", "FROM python\nRUN pip install torch==2.4.1\n"))
     ids = lambda r: {f["rule_id"] for f in json.loads(r.stdout)["findings"]}  # noqa: E731
     assert ids(run_cli("-f", "json", path)) == {"ML001", "ML003"}
     assert ids(run_cli("-f", "json", "--ignore", "floating-image-tag", path)) == {"ML003"}

@@ -12,7 +12,7 @@ import mllint
 from mllint.config import Config, ConfigError, discover, load, matches
 from mllint.plugins import configure, plugin_manager
 
-FLOATING_UNCACHED = "FROM python:latest\nRUN pip install numpy==1.26.4\n"  # ML001 (line 1), ML003 (line 2)
+FLOATING_UNCACHED = "FROM python:latest\nRUN pip install torch==2.4.1\n"  # ML001 (line 1), ML003 (line 2)
 
 
 def repo(tmp_path: Path, config: str | None = None, name: str = ".mllint.yaml") -> Path:
@@ -74,7 +74,7 @@ def test_empty_file_means_defaults(tmp_path):
 
 BAD_CONFIGS = [
     ("selct: [ML001]\n", "1:1: unknown key 'selct' (expected one of: select, ignore, severity, failure-threshold, "
-     "exclude, per-file-ignores, allowed-floating-tags, ml-packages, secret-names, plugins, inline-ignores)"),
+     "exclude, per-file-ignores, allowed-floating-tags, ml-packages, secret-names, plugins, inline-ignores, target)"),
     ("select: ML001\n", "1:9: 'select' is a string (expected a list of rule ids or names)"),
     ("select:\n", "1:1: 'select' is null (expected a list of rule ids or names)"),
     ("select: []\n", "1:9: 'select' is an empty list (expected at least one rule id or name; `all` selects every rule)"),

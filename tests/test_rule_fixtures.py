@@ -3,7 +3,8 @@
 Each fixture states what it expects in a comment: ``# expect: 3,7`` (the rule
 fires on lines 3 and 7), ``# expect: requirements.txt:2`` (line 2 of a file in the
 fixture's build context, the directory ``<fixture>.context/`` beside it) or ``# expect: none``. Files named ``fire-*`` must
-fire and ``pass-*`` must not, so a fixture cannot silently assert nothing.
+fire and ``pass-*`` must not, so a fixture cannot silently assert nothing. ``# target: NAME`` lints the fixture
+as ``--target NAME``; ``# severity: 3=info,7=warning`` also checks the severity of the findings on those lines.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from conftest import FIXTURES
 
 RULE_FIXTURES = FIXTURES / "rules"
 _EXPECT = re.compile(r"^#\s*expect:\s*(.+)$", re.M)
+_TARGET = re.compile(r"^#\s*target:\s*(\S+)\s*$", re.M)
+_SEVERITY = re.compile(r"^#\s*severity:\s*(.+)$", re.M)
 
 
 def _cases():
@@ -50,12 +53,18 @@ def test_rule_fixture(path, lint):
     context = path.with_suffix(".context")
     # the suppression rules judge pragmas against what the other rules find: every rule runs for them
     judged_after = path.parent.name in ("invalid-suppression", "unused-suppression")
+    target = _TARGET.search(text)
     report = lint(text, select=[] if judged_after else [path.parent.name],
-                  context=context if context.is_dir() else None)
+                  context=context if context.is_dir() else None, target=target.group(1) if target else None)
     assert not report.problems, report.problems
     findings = [f for f in report.findings if f.rule_name == path.parent.name or not judged_after]
     lines = sorted(_where(f, context) for f in findings)
     assert lines == expected, [f"{f.path}:{f.line}: {f.message}" for f in findings]
+    severities = _SEVERITY.search(text)
+    if severities:
+        wanted = dict(item.strip().split("=") for item in severities.group(1).split(","))
+        got = {_where(f, context): str(f.severity) for f in findings}
+        assert {k: got.get(k) for k in wanted} == wanted, [f"{f.line}: {f.severity}" for f in findings]
     for finding in findings:
         assert finding.rule_name == path.parent.name
         assert finding.message.endswith(".") and len(finding.message) < 400

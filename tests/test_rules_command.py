@@ -109,7 +109,7 @@ def test_init_writes_every_key_commented_and_defaults(project):
     values = {key: getattr(config, key.replace("-", "_")) for key in KEYS}
     assert values == defaults()
     # the starter configuration changes nothing: same findings as without one
-    (project / "Dockerfile").write_text("FROM python:latest\nRUN pip install numpy==1.26.4\n")
+    (project / "Dockerfile").write_text("FROM python:latest\nRUN pip install torch==2.4.1\n")
     with_it = run_cli("-f", "json", "Dockerfile", cwd=project)
     without = run_cli("-f", "json", "--no-config", "Dockerfile", cwd=project)
     assert with_it.returncode == without.returncode == 1

@@ -127,11 +127,12 @@ def _declaration_hit(instruction: Instruction, name: str, secret: _Secret) -> Hi
                fix=f"use RUN --mount=type=secret,id={_secret_id(name)},env={name}")
 
 
-def _command_hit(instruction: Instruction, placed, what: str, service: str, name: str) -> Hit:
+def _command_hit(instruction: Instruction, placed, what: str, service: str, name: str, ships: bool = True) -> Hit:
+    kept = ("in the Dockerfile and in the image history (`docker history`)" if ships else
+            "in the Dockerfile (this stage does not reach the image, so not in its history)")
     return Hit(
-        f"{what} writes a literal {service} credential into the RUN command line, which is kept in the "
-        f"Dockerfile and in the image history (`docker history`); read it from a build secret instead "
-        f"({_fix(name)}).",
+        f"{what} writes a literal {service} credential into the RUN command line, which is kept "
+        f"{kept}; read it from a build secret instead ({_fix(name)}).",
         instruction, line=placed.line, column=placed.column,
         fix=f"use RUN --mount=type=secret,id={_secret_id(name)},env={name}",
     )
@@ -144,14 +145,36 @@ def ml_secret_in_image(ctx: CheckContext) -> Iterator[Hit]:
     secrets, not_secret = _tables(ctx.options.get("secret-names") or ())
     login_vars = _login_variables(ctx)
     for stage in ctx.stages:
+        ships = stage.shipping.whole  # its config and history are the image's (mllint.shipping)
         for instruction in stage.instructions:
             if instruction.keyword in ("ARG", "ENV"):
-                yield from _declarations(instruction, secrets, not_secret, login_vars)
+                yield from _declarations(instruction, secrets, not_secret, login_vars, ships)
             elif instruction.keyword == "RUN":
-                yield from _run_literals(instruction, secrets, not_secret)
+                yield from _run_literals(instruction, secrets, not_secret, ships)
 
 
-def _declarations(instruction: Instruction, secrets, not_secret, login_vars) -> Iterator[Hit]:
+def _builder_declaration(instruction: Instruction, name: str, secret: _Secret) -> Hit | None:
+    """A declaration in a stage that does not reach the image: its config and history stay behind.
+
+    A build argument's value is still recorded by max-mode provenance attestations (a note); an ENV
+    holds a credential only when its value is written literally, in the Dockerfile itself.
+    """
+    line, fix = _key_line(instruction, name), f"use RUN --mount=type=secret,id={_secret_id(name)},env={name}"
+    if instruction.keyword == "ARG":
+        return Hit(f"`ARG {name}` takes {_a(secret.service)} {secret.service} credential as a build argument in a "
+                   f"stage that does not reach the image, so `docker history` of the image does not show it, but "
+                   f"max-mode provenance attestations record build-argument values; prefer a build secret "
+                   f"({_fix(name)}).", instruction, line=line, column=1, severity=Severity.INFO, fix=fix)
+    written = re.search(rf"(?:^|\s){re.escape(name)}[=\s]+(\S+)", instruction.value)
+    if written is None or not _is_literal(written.group(1)):
+        return None  # set from a build argument, reported there
+    return Hit(f"`ENV {name}` writes a literal {secret.service} credential into the Dockerfile (the stage does not "
+               f"reach the image, so its config does not hold it); read it from a build secret instead "
+               f"({_fix(name)}).", instruction, line=line, column=1,
+               severity=None if secret.verified else Severity.INFO, fix=fix)
+
+
+def _declarations(instruction: Instruction, secrets, not_secret, login_vars, ships: bool = True) -> Iterator[Hit]:
     for name, value in instruction.assigned.items():
         key = name.upper()
         if key in not_secret:
@@ -163,10 +186,12 @@ def _declarations(instruction: Instruction, secrets, not_secret, login_vars) -> 
             continue
         if instruction.keyword == "ENV" and value is not None and _is_placeholder(value):
             continue  # `ENV OPENAI_API_KEY=EMPTY`, `ENV HF_TOKEN=""`: no credential stored
-        yield _declaration_hit(instruction, name, secret)
+        hit = _declaration_hit(instruction, name, secret) if ships else _builder_declaration(instruction, name, secret)
+        if hit is not None:
+            yield hit
 
 
-def _run_literals(instruction: Instruction, secrets, not_secret) -> Iterator[Hit]:
+def _run_literals(instruction: Instruction, secrets, not_secret, ships: bool = True) -> Iterator[Hit]:
     reported: set[str] = set()
     for placed in instruction.commands:
         command = placed.command
@@ -180,14 +205,14 @@ def _run_literals(instruction: Instruction, secrets, not_secret) -> Iterator[Hit
                     or not _is_literal(value) or _is_placeholder(value)):
                 continue
             reported.add(key)
-            yield _command_hit(instruction, placed, f"`{name}=…`", secret.service, name)
+            yield _command_hit(instruction, placed, f"`{name}=…`", secret.service, name, ships)
         login = _login_tokens(command.argv)
         if login and _is_literal(login[1]) and not _is_placeholder(login[1]) and "login" not in reported:
             reported.add("login")
             name = "HF_TOKEN" if login[0].startswith("Hugging") else "WANDB_API_KEY"
             shown = " ".join(posixpath.basename(w) if i == 0 else w
                              for i, w in enumerate(command.argv[: 3 if login[0].startswith("Hugging") else 2]))
-            yield _command_hit(instruction, placed, f"`{shown} …`", login[0], name)
+            yield _command_hit(instruction, placed, f"`{shown} …`", login[0], name, ships)
 
 
 RULES = {"ML010": ml_secret_in_image}

@@ -181,12 +181,22 @@ def _runfile_hits(instruction: Instruction, policy_verified: bool) -> Iterator[H
             break
 
 
+# Where driver packages and runfiles put the driver's libraries and tools.
+_SYSTEM_PATHS = ("/usr/lib", "/usr/lib64", "/lib", "/usr/bin", "/usr/local/nvidia")
+
+
 def nvidia_driver_in_image(ctx: CheckContext) -> Iterator[Hit]:
-    """apt/yum/dnf NVIDIA driver or container-toolkit packages, and driver runfiles, in a RUN."""
+    """apt/yum/dnf NVIDIA driver or container-toolkit packages, and driver runfiles, in a RUN.
+
+    Only in stages whose system directories reach the image (``mllint.shipping``): a driver in a
+    builder stage never meets the host's driver.
+    """
     policy = _host_packages().get("policy") or {}
     policy_verified = bool(policy.get("must_not_install_driver_in_image")) and not knowledge.is_unverified(
         policy, "must_not_install_driver_in_image")
     for stage in ctx.stages:
+        if not any(stage.ships_path(path) for path in _SYSTEM_PATHS):
+            continue
         for instruction in stage.instructions:
             if instruction.keyword != "RUN":
                 continue

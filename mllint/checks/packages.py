@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -26,8 +24,10 @@ from mllint import knowledge
 from mllint.context import CheckContext
 from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage
-from mllint.environment import Fact, environment
-from mllint.installs import Requirement, parse_conda_spec, parse_pip_requirement, parse_version
+from mllint.environment import environment
+from mllint.installs import Requirement, parse_version
+from mllint.resolution import ShippedFramework, pinned_in_effect, shipped_frameworks
+from mllint.resolution import separate_environment as _separate_environment
 from mllint.rule import Hit, Severity
 
 PY_MANAGERS = ("pip", "uv")
@@ -113,51 +113,6 @@ FRAMEWORK_PACKAGES = {
 }
 
 
-def _template_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(<[^>]+>)", template)
-    out = []
-    for part in parts:
-        if part.startswith("<") and part.endswith(">"):
-            inner = part[1:-1]
-            out.append("(?:" + "|".join(re.escape(x) for x in inner.split("|")) + ")" if "|" in inner else "[^/]+")
-        else:
-            out.append(re.escape(part))
-    return re.compile("^" + "".join(out) + "$")
-
-
-@dataclass(frozen=True)
-class ShippedFramework:
-    name: str
-    version: str | None  # the version the image ships, when known
-    verified: bool  # the fact that the image ships it (and its version) is sourced
-    source: str  # "pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime"
-
-
-def shipped_frameworks(stage: Stage) -> dict[str, ShippedFramework]:
-    """Frameworks the stage's base image ships (through ``FROM <stage>`` chains)."""
-    cache = stage.dockerfile.facts.setdefault("shipped_frameworks", {})
-    if stage.index in cache:
-        return cache[stage.index]
-    image = stage.base_image
-    found: dict[str, ShippedFramework] = {}
-    if image is not None:
-        shown = image.reference
-        env = environment(stage.root)
-        fact: Fact
-        for name, fact in env.frameworks.items():
-            found[name] = ShippedFramework(name, fact.value, fact.verified, shown)
-        for row in knowledge.table("images").get("framework_images") or ():
-            repo = str(row.get("repository") or "")
-            matches = repo == image.name or ("<" in repo and _template_regex(repo).match(image.name))
-            if not matches:
-                continue
-            for name in row.get("frameworks") or ():
-                if name not in found:
-                    found[name] = ShippedFramework(name, None, not knowledge.is_unverified(row, "frameworks"), shown)
-    cache[stage.index] = found
-    return found
-
-
 def _framework_of(name: str | None, manager: str) -> str | None:
     if not name:
         return None
@@ -230,52 +185,6 @@ def _floor_only(specifier: str) -> bool:
     return bool(parts) and all(p.startswith(">") for p in parts)
 
 
-def _torch_pin(install: Install) -> Version | None:
-    """The exact torch version this command pins (``torch==${V}`` with a known ARG default too)."""
-    wanted = "pytorch" if install.manager == "conda" else "torch"
-    for requirement in install.requirements:
-        if requirement.name != wanted:
-            continue
-        if requirement.exact_version:
-            return parse_version(requirement.exact_version)
-        if requirement.error:
-            expanded = install.instruction.expand(requirement.raw)
-            if expanded.resolved:
-                parse = parse_conda_spec if install.manager == "conda" else parse_pip_requirement
-                return parse_version(parse(expanded.text).exact_version)
-    return None
-
-
-def _pairing_scope() -> tuple[Version | None, Version | None, Version | None]:
-    rule = ((knowledge.table("frameworks").get("torch") or {}).get("domain_library_rule") or {})
-    vision = rule.get("torchvision_scope") or {}
-    audio = rule.get("torchaudio_scope") or {}
-    return (parse_version(vision.get("from_torch")), parse_version(vision.get("to_torch")),
-            parse_version(audio.get("equal_to")))
-
-
-def _resolved_by_torch_pin(name: str, install: Install) -> bool:
-    """torchvision/torchaudio next to an exact torch pin resolve to the matching release."""
-    if name not in ("torchvision", "torchaudio"):
-        return False
-    torch = _torch_pin(install)
-    if torch is None:
-        return False
-    low, vision_high, audio_high = _pairing_scope()
-    minor = Version(f"{torch.release[0]}.{torch.release[1] if len(torch.release) > 1 else 0}")
-    high = vision_high if name == "torchvision" else audio_high
-    return low is not None and high is not None and low <= minor <= high
-
-
-def _constrained(install: Install) -> bool:
-    """A constraint file given on the command or through the environment bounds every package."""
-    if install.constraint_files:
-        return True
-    variable = "UV_CONSTRAINT" if install.manager == "uv" else "PIP_CONSTRAINT"
-    value = install.env.get(variable) if install.manager in PY_MANAGERS else None
-    return bool(value and value.strip())
-
-
 def _pin_example(name: str, manager: str) -> str:
     return f"{name}=<version>" if manager == "conda" else f"{name}==<version>"
 
@@ -286,7 +195,7 @@ def unpinned_ml_package(ctx: CheckContext) -> Iterator[Hit]:
         shipped = None
         for install in with_declared(stage.installs):
             manager = install.manager
-            if install.action not in INSTALL_ACTIONS.get(manager, ()) or _constrained(install):
+            if install.action not in INSTALL_ACTIONS.get(manager, ()):
                 continue
             ngc_constraint = ngc_pip_constraint_active(install)
             for requirement in install.requirements:
@@ -297,8 +206,8 @@ def unpinned_ml_package(ctx: CheckContext) -> Iterator[Hit]:
                     continue  # `torch==${TORCH_VERSION}`: the build argument pins it
                 if requirement.path and not requirement.url:
                     continue  # a local file or source tree: whatever the build context holds
-                if requirement.exact_version or _resolved_by_torch_pin(name, install):
-                    continue
+                if requirement.exact_version or pinned_in_effect(install, requirement) is not None:
+                    continue  # pinned, or pinned in effect (mllint.resolution says why)
                 if shipped is None:
                     shipped = shipped_frameworks(stage)
                 framework = _framework_of(name, manager)
@@ -367,58 +276,6 @@ def _unpinned_hit(install: Install, requirement: Requirement, ngc_constraint: bo
 # --------------------------------------------------------------------------- ML006
 
 _FORCE_OPTIONS = {"--force-reinstall", "--ignore-installed", "-I", "--reinstall"}
-_VENV_TOOLS = ("virtualenv",)
-_STANDARD_BIN = ("/usr/bin/", "/usr/local/bin/", "/opt/conda/bin/", "/bin/")
-
-
-def _creates_env(argv: tuple[str, ...]) -> bool:
-    if not argv:
-        return False
-    tool = posixpath.basename(argv[0])
-    if tool in _VENV_TOOLS:
-        return True
-    if tool == "uv" and len(argv) > 1 and argv[1] == "venv":
-        return True
-    if tool in ("conda", "mamba", "micromamba") and ("create" in argv[1:3] or argv[1:3] == ("env", "create")):
-        return True
-    if tool.startswith("python") and "-m" in argv:
-        i = argv.index("-m")
-        return i + 1 < len(argv) and argv[i + 1] in ("venv", "virtualenv")
-    return False
-
-
-def _separate_environment(install: Install) -> bool:
-    """The install goes somewhere other than the image's framework environment (or may)."""
-    record = install.record
-    tool = record.command.argv[0] if record.command.argv else ""
-    if tool.startswith("/") and not tool.startswith(_STANDARD_BIN):
-        return True  # /opt/venv/bin/pip
-    if install.env.get("VIRTUAL_ENV"):
-        return True
-    options = {key for key, _ in record.options}
-    if install.manager == "pip" and options & {"--target", "--prefix", "--root", "--python"}:
-        return True
-    if install.manager == "uv":
-        if not record.system or options & {"--target", "--prefix", "--python"}:
-            return True
-    if install.manager == "conda":
-        if install.action != "install" and install.action != "update":
-            return True
-        if options & {"--name", "--prefix"}:
-            return True
-    stage = install.stage
-    for st in reversed(stage.lineage):
-        for instruction in st.instructions:
-            if instruction.start_line > install.line:
-                break
-            for placed in instruction.commands:
-                if placed.line > install.line or placed.command is record.command:
-                    break
-                if _creates_env(placed.command.argv):
-                    return True
-    return False
-
-
 def _uninstalled_before(install: Install, names: Iterable[str]) -> bool:
     wanted = set(names)
     stage = install.stage

@@ -1,14 +1,39 @@
-"""pip and uv installs that leave their download cache in the image layer."""
+"""ML003 ``pip-cache-not-disabled``: pip and uv installs that leave their cache in the image.
+
+Judged on the image that ships (``mllint.shipping``): an install in a stage whose files never reach the
+image (a wheel builder, a stage copied out with ``COPY --from``) leaves its cache behind with the stage,
+unless the cache directory itself is copied out.
+
+Sized before it is reported (the sources are cited in the rule page):
+
+* pip keeps every wheel it downloads in its HTTP cache, compressed: a second copy of what it installs.
+  It does not cache the wheels it builds from a local path (``pip install .``) or from a VCS link
+  without a commit hash (pip's caching docs), so ``pip install --no-deps .`` downloads and caches
+  nothing. A version the base image already ships and the install keeps is not downloaded either.
+* Only packaging tools (``pip install -U pip setuptools wheel``, ``pip install uv``) is a few MB: not
+  reported. ML frameworks, GPU libraries and their CUDA wheels, or files whose contents cannot be read,
+  are the gigabytes: a warning. Other packages, and local or VCS builds whose dependencies are not
+  known: info.
+* uv links installed files from its cache instead of copying them (hard links where the filesystem
+  has no reflinks, which is the usual overlayfs-on-ext4 Docker host), so its cache is not a second copy
+  of every wheel: info, unless ``UV_LINK_MODE=copy``/``--link-mode copy`` makes it one. With
+  ``symlink`` the installed files live in the cache: nothing to report.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
+from mllint import knowledge
 from mllint.context import CheckContext
-from mllint.dockerfile import Install
+from mllint.depfiles import unchecked, with_declared
+from mllint.dockerfile import Install, Stage
 from mllint.fixes import edit_in_command, install_words
-from mllint.rule import Edit, Hit
+from mllint.resolution import pinned_in_effect
+from mllint.rule import Edit, Hit, Severity
 
 # pip accepts any strtobool value here and, for backwards compatibility, disables
 # the cache for "false"/"0" too (pip/_internal/cli/cmdoptions.py, _handle_no_cache_dir).
@@ -17,6 +42,7 @@ _PIP_BOOL_VALUES = {"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false",
 # (astral-sh/uv, crates/uv-cache CacheArgs: alias = "no-cache-dir", BoolishValueParser).
 _TRUTHY = {"1", "true", "yes", "on", "y", "t"}
 CACHE_ACTIONS = {"install", "sync", "add", "tool-install"}
+_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
 
 
 def _cache_dir(install: Install) -> str:
@@ -107,6 +133,94 @@ def _cache_removed_later(install: Install, cache_dir: str, memo: dict | None = N
     return last[key] > position
 
 
+@dataclass(frozen=True)
+class _Cost:
+    """What an install puts into its cache: ``large`` (ML wheels or unknown), ``small`` or ``none``."""
+
+    level: str
+    what: str = ""  # for the message: "the torch, triton wheels"
+
+
+def _heavy(name: str) -> bool:
+    """An ML framework, GPU library or CUDA wheel: hundreds of MB to GBs per wheel."""
+    from mllint.checks.packages import is_ml_package
+
+    if is_ml_package(name, "pip") or name.startswith("nvidia-"):
+        return True
+    globs = knowledge.table("packages").get("ml_package_globs") or ()
+    return any(fnmatch.fnmatchcase(name, str(g.get("glob"))) for g in globs if g.get("glob"))
+
+
+def _tools() -> frozenset[str]:
+    return frozenset(str(n) for n in knowledge.table("packages").get("packaging_tools") or ())
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(dict.fromkeys(names[:4]))
+    return shown + (", ..." if len(dict.fromkeys(names)) > 4 else "")
+
+
+def _cost(install: Install) -> _Cost:
+    record = install.record
+    heavy: list[str] = []
+    light: list[str] = []
+    built: list[str] = []
+    unknown: list[str] = []
+    tools = _tools()
+    members = list(with_declared([install]))
+    for member in members:
+        for requirement in member.requirements:
+            name = requirement.name
+            if requirement.error and not name:
+                unknown.append(requirement.raw.strip())  # `pip install $PACKAGES`
+            elif requirement.path and not requirement.url or requirement.vcs:
+                if not record.no_deps:  # its dependencies are downloaded; its own wheel is not cached
+                    built.append(requirement.raw.strip())
+            elif not name or name in tools:
+                continue
+            elif pinned_in_effect(member, requirement) and pinned_in_effect(member, requirement).reason == "base-image":
+                continue  # the image's own version is kept: nothing downloaded
+            elif _heavy(name):
+                heavy.append(name)
+            else:
+                light.append(name)
+    files = [f for f in (*record.requirement_files, *record.env_files)]
+    if files and len(members) == 1:
+        unknown.append(files[0])
+    elif files:
+        run = install.instruction
+        missed = [u.file for u in unchecked(run.stage.dockerfile)
+                  if u.instruction is run or getattr(u.instruction, "declared_by", None) is run]
+        unknown.extend(missed)
+    if record.action == "sync" and not record.requirements and not files:
+        unknown.append("the project's lock file")  # `uv sync`: whatever uv.lock holds
+    if heavy:
+        return _Cost("large", f"the {_names(heavy)} wheels")
+    if unknown:
+        return _Cost("large", f"every wheel {_names(unknown)} brings in")
+    if light or built:
+        return _Cost("small", f"the {_names(light + built)} wheels" if light else
+                     f"the dependencies of {_names(built)}")
+    return _Cost("none")
+
+
+def _uv_link_mode(install: Install) -> str:
+    value = install.record.option("--link-mode") or install.env.get("UV_LINK_MODE") or ""
+    return value.strip().lower() or "default"
+
+
+def _copied_out(stage: Stage, cache_dir: str) -> str:
+    """`` and `COPY --from=builder` (line 9) copies it into the image`` when only that ships the cache."""
+    shipping = stage.shipping
+    if shipping.whole:
+        return ""
+    for read in shipping.reads:
+        if read.kind == "copy" and read.source and (read.source == "/" or posixpath.commonpath(
+                [read.source, cache_dir]) in (read.source, cache_dir)):
+            return f", and the COPY --from={stage.label} on line {read.line} copies it into the image"
+    return ""
+
+
 def _uses_buildkit(ctx: CheckContext) -> bool:
     """A ``# syntax=`` directive or a RUN ``--mount`` flag: cache mounts are at hand."""
     tree = ctx.dockerfile.tree
@@ -132,13 +246,21 @@ def pip_cache_not_disabled(ctx: CheckContext) -> Iterator[Hit]:
     memo: dict = {}
     buildkit = None
     for stage in ctx.stages:
+        if not stage.ships:
+            continue  # nothing of the stage reaches the image
         for install in stage.installs:
             if install.manager not in ("pip", "uv") or install.action not in CACHE_ACTIONS:
                 continue
             if _cache_disabled(install):
                 continue
             cache_dir = _cache_dir(install)
+            if not stage.ships_path(cache_dir):
+                continue  # a builder stage: its cache stays behind with it
             if _cache_mounted(install, cache_dir) or _cache_removed_later(install, cache_dir, memo):
+                continue
+            cost = _cost(install)
+            link_mode = _uv_link_mode(install) if install.manager == "uv" else "copy"
+            if cost.level == "none" or link_mode == "symlink":
                 continue
             if install.manager == "uv":
                 flag, mount = "--no-cache", f"--mount=type=cache,target={cache_dir}"
@@ -151,17 +273,33 @@ def pip_cache_not_disabled(ctx: CheckContext) -> Iterator[Hit]:
                 hint = f"use RUN {mount} (this file already uses BuildKit syntax), or add {flag}"
             else:
                 hint = f"add {flag} or RUN {mount}"
+            message, severity = _message(install, cost, cache_dir, link_mode, flag, mount)
             yield Hit(
-                f"`{install.tool} {install.action}` keeps its download cache ({cache_dir}) in the image "
-                f"layer, adding the size of every wheel again (often GBs for ML frameworks); use "
-                f"RUN {mount} to keep the cache out of the image and reuse it across builds, "
-                f"or add {flag}.",
+                message.replace("{copied}", _copied_out(stage, cache_dir)),
                 install.instruction,
                 line=install.line,
                 column=install.column,
+                severity=severity,
                 fix=hint,
                 edits=(edit,) if edit else (),
             )
+
+
+def _message(install: Install, cost: _Cost, cache_dir: str, link_mode: str, flag: str,
+             mount: str) -> tuple[str, Severity | None]:
+    command = f"`{install.tool} {install.action}`"
+    fix = f"use RUN {mount} to keep it out of the image and reuse it across builds, or add {flag}"
+    if install.manager == "uv" and link_mode != "copy":
+        return (f"{command} leaves its cache ({cache_dir}) in the image{{copied}}; uv hard-links the installed "
+                f"files to it (its default where the filesystem has no reflinks), so it adds the index data "
+                f"and source builds rather than a second copy of {cost.what}; {fix}.", Severity.INFO)
+    if cost.level == "large":
+        return (f"{command} keeps a compressed copy of {cost.what} in its cache ({cache_dir}) in the image"
+                f"{{copied}}, unused at run time and often GBs for ML frameworks and their CUDA wheels; {fix}.",
+                None)
+    return (f"{command} keeps {cost.what} it downloads in its cache ({cache_dir}) in the image{{copied}}, "
+            f"unused at run time (no ML framework among them, so likely MBs rather than GBs); {fix}.",
+            Severity.INFO)
 
 
 RULES = {"ML003": pip_cache_not_disabled}
