@@ -9,6 +9,12 @@ default) precisely to prevent this, so uv is reported only with an ``unsafe-*`` 
 Reported where the setting is made: an install command's option or inline variable, an
 ``ENV``/``ARG`` that sets ``PIP_EXTRA_INDEX_URL`` (once, not at every later install), and a
 ``pip.conf`` written in the image (heredoc, ``echo ... >> pip.conf``, ``pip config set``).
+
+An extra index is no second source of names when it is the index itself (after normalising the URL:
+scheme and host case, default port, trailing slash) or when both are PyPI or public mirrors of PyPI
+(``pypi_mirrors`` in the knowledge base): then nothing is reported. The index in force is the
+command's ``--index-url``, else ``PIP_INDEX_URL``, else the last ``pip config set global.index-url``
+before the command (in the same RUN or an earlier one of the stage's lineage).
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
 
+from mllint import knowledge
 from mllint.context import CheckContext
 from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Instruction
@@ -26,6 +34,7 @@ _PIP_ACTIONS = {"install", "download", "wheel"}
 _UV_ACTIONS = {"install", "sync", "compile", "add", "lock", "tool-install", "run"}
 _UNSAFE = {"unsafe-best-match": Severity.WARNING, "unsafe-first-match": Severity.INFO}
 _CONF_KEY = re.compile(r"(?<![\w.-])extra[-_]index[-_]url\s*[=:]\s*(?P<value>\S*)", re.I)
+_CONF_INDEX = re.compile(r"(?<![\w.-])index[-_]url\s*[=:]\s*(?P<value>\S+)", re.I)
 _CONF_NAMES = ("pip.conf", "pip.ini")
 
 ATTACK = "the 2022 torchtriton attack"
@@ -49,16 +58,79 @@ def _is_pypi(url: str | None) -> bool:
     return not url or "://pypi.org/" in url + "/" or "://pypi.python.org/" in url + "/"
 
 
+def normalise_index(url: str) -> str:
+    """``HTTPS://PyPI.org:443/simple/`` -> ``https://pypi.org/simple``: one spelling per index."""
+    text = url.strip().strip("'\"")
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return text.rstrip("/")
+    if not parts.scheme or not host:
+        return text.rstrip("/")
+    scheme = parts.scheme.lower()
+    default = {"https": 443, "http": 80}.get(scheme)
+    netloc = host.lower() + (f":{port}" if port and port != default else "")
+    path = re.sub(r"/+", "/", parts.path).rstrip("/")
+    return f"{scheme}://{netloc}{path}"
+
+
+def pypi_mirror(url: str | None) -> str | None:
+    """``PyPI``, or the name of the public PyPI mirror ``url`` is (``TUNA``), else None."""
+    if _is_pypi(url):
+        return "PyPI"
+    normal = normalise_index(url or "")
+    for row in knowledge.table("packages").get("pypi_mirrors") or ():
+        prefix = str(row.get("url") or "").rstrip("/")
+        if prefix and (normal == prefix or normal.startswith(prefix + "/")):
+            return str(row.get("name") or "a PyPI mirror")
+    return None
+
+
+def same_names(extra: str, main: str | None) -> bool:
+    """Whether the extra index serves no names the main one does not: the same index, or PyPI twice."""
+    if main is not None and normalise_index(extra) == normalise_index(main):
+        return True
+    return pypi_mirror(extra) is not None and pypi_mirror(main) is not None
+
+
 def _main_index(url: str | None) -> str:
-    return "PyPI" if _is_pypi(url) else f"`{url}`"
+    if _is_pypi(url):
+        return "PyPI"
+    mirror = pypi_mirror(url)
+    return f"PyPI (its {mirror} mirror)" if mirror else f"`{url}`"
+
+
+def _configured_index(install: Install) -> str | None:
+    """The last ``pip config set global.index-url`` (or ``install.index-url``) before this command."""
+    found = None
+    stage = install.stage
+    for member in reversed(stage.lineage):
+        for instruction in member.instructions:
+            if instruction.start_line > install.instruction.start_line:
+                return found
+            for other in instruction.installs:
+                if other.record.command is install.record.command:
+                    return found
+                argv = list(other.record.command.argv)
+                if other.manager != "pip" or other.action != "config" or "set" not in argv:
+                    continue
+                at = argv.index("set")
+                if at + 2 < len(argv) and argv[at + 1].lower().replace("_", "-") in (
+                        "global.index-url", "install.index-url"):
+                    found = instruction.expand(argv[at + 2], other.env).value or argv[at + 2]
+    return found
+
+
+def _index_in_force(install: Install) -> str | None:
+    record = install.record
+    return record.index_url or install.env.get("PIP_INDEX_URL") or _configured_index(install)
 
 
 def _pip_message(where: str, url: str, main: str = "PyPI", every: bool = False) -> str:
     who = "later pip installs" if every else "pip"
-    if _is_pypi(url):
-        url_text, other = "PyPI", "PyPI"
-    else:
-        url_text, other = f"`{url}`", "the other index" if main != "PyPI" else "PyPI"
+    url_text = "PyPI" if _is_pypi(url) else f"`{url}`"
+    other = "PyPI" if pypi_mirror(url) or main.startswith("PyPI") else "the other index"
     return (f"{where} makes {who} merge {url_text} with {main} and install the highest version found on "
             f"either, so a same-named {other} package can replace the intended one ({ATTACK}); {PIP_FIX}.")
 
@@ -74,19 +146,19 @@ def _pip_install_hits(install: Install) -> Iterator[Hit]:
     record = install.record
     if install.action not in _PIP_ACTIONS or record.has_option("--no-index"):
         return
-    urls = _meaningful(install.instruction, list(record.extra_index_urls))
+    main_url = _index_in_force(install)
+    urls = [u for u in _meaningful(install.instruction, list(record.extra_index_urls)) if not same_names(u, main_url)]
     if not urls:
-        return
+        return  # no extra index, or only the index itself / PyPI next to PyPI
     url = urls[0]
     if record.has_option("--extra-index-url"):
         where = f"`{install.tool} {install.action} --extra-index-url`"
     else:
         where = f"`PIP_EXTRA_INDEX_URL=... {install.tool} {install.action}`"
-    main_url = record.index_url or install.env.get("PIP_INDEX_URL")
     main = _main_index(main_url)
     severity = None
     message = _pip_message(where, url, main)
-    if main != "PyPI" and not any(_is_pypi(u) for u in urls):
+    if pypi_mirror(main_url) is None and not any(pypi_mirror(u) for u in urls):
         # two non-PyPI indexes (e.g. the PyTorch index plus pypi.nvidia.com): the risk needs one of
         # them to accept public uploads or mirror PyPI, which the Dockerfile does not show
         severity = Severity.INFO
@@ -163,10 +235,12 @@ def _pip_config_set_hits(install: Install) -> Iterator[Hit]:
         if word == "set" and i + 2 < len(argv):
             key = argv[i + 1].lower().replace("_", "-")
             if key.endswith(".extra-index-url"):
-                urls = _meaningful(install.instruction, argv[i + 2 : i + 3])
+                main_url = install.env.get("PIP_INDEX_URL") or _configured_index(install)
+                urls = [u for u in _meaningful(install.instruction, argv[i + 2 : i + 3])
+                        if not same_names(u, main_url)]
                 if urls:
                     yield Hit(
-                        _pip_message(f"`pip config set {argv[i + 1]}`", urls[0], every=True),
+                        _pip_message(f"`pip config set {argv[i + 1]}`", urls[0], _main_index(main_url), every=True),
                         install.instruction, line=install.line, column=install.column,
                         fix="use --index-url for the packages of that index, in their own command",
                     )
@@ -185,9 +259,10 @@ def _variable_hits(instruction: Instruction) -> Iterator[Hit]:
         value = assigned["PIP_EXTRA_INDEX_URL"]
         where = f"{instruction.keyword} PIP_EXTRA_INDEX_URL"
         fix = "remove PIP_EXTRA_INDEX_URL; pass --index-url to the one install that needs that index"
-        if value is not None and value.strip():
-            yield Hit(_pip_message(where, value.split()[0],
-                                   _main_index({**instruction.env, **assigned}.get("PIP_INDEX_URL")), every=True), instruction, fix=fix)
+        main_url = {**instruction.env, **assigned}.get("PIP_INDEX_URL")
+        extra = [u for u in (value or "").split() if not same_names(u, main_url)]
+        if extra:
+            yield Hit(_pip_message(where, extra[0], _main_index(main_url), every=True), instruction, fix=fix)
         elif value is None and instruction.keyword == "ENV":
             yield Hit(
                 f"{where} is set from a build argument: when it is given, every later pip install merges that "
@@ -228,9 +303,12 @@ def _redirect_targets(text: str) -> list[str]:
 
 
 def _conf_line(content: str) -> tuple[int, str] | None:
-    for number, line in enumerate(content.replace("\\n", "\n").splitlines()):
+    """(line index, URL) of an ``extra-index-url`` that adds names to the file's own ``index-url``."""
+    lines = content.replace("\\n", "\n").splitlines()
+    main = next((m.group("value") for line in lines for m in [_CONF_INDEX.search(line)] if m), None)
+    for number, line in enumerate(lines):
         match = _CONF_KEY.search(line)
-        if match and match.group("value"):
+        if match and match.group("value") and not same_names(match.group("value"), main):
             return number, match.group("value")
     return None
 
