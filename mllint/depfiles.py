@@ -213,7 +213,7 @@ class _Follower:
         hint = ""
         if "build context" in reason and "--context" not in reason:  # say it once
             hint = "pass --context DIR if the build context is not the Dockerfile's directory"
-        elif "variable" in reason:
+        elif "build argument" in reason:
             hint = "pass its value with --build-arg NAME=VALUE"
         self.deps.unchecked.append(Unchecked(at, line, column, file, reason, hint))
 
@@ -236,7 +236,7 @@ class _Follower:
                 return _Found(reason=f"it is bind-mounted from `{mount['from']}`, not from the build context")
             source = _clean(run.expand(mount.get("source") or mount.get("src") or ".").value)
             if source is None:
-                return _Found(reason="its bind mount's source uses a variable without a known value")
+                return _Found(reason="its bind mount's source uses a build argument without a known value")
             return _Found(context_path=_clean(posixpath.join(source, rel)))
         copies = []
         for member in reversed(self.stage.lineage):
@@ -310,8 +310,13 @@ class _Follower:
                     rel = source
             else:
                 base = posixpath.basename(source)
+                inside = _under(path, dest)
                 if (not dir_dest and path == dest) or path == posixpath.join(dest, base):
                     rel = source
+                elif inside not in (None, ".") and (not dir_dest or len(sources) == 1):
+                    # `COPY tests/ tests/` and the path is below the destination: the source is a directory
+                    # (a file has nothing below it), whether or not the context at hand holds it
+                    rel = _clean(posixpath.join(source, inside))
             if rel is None:
                 continue
             if origin_from:
@@ -330,7 +335,7 @@ class _Follower:
             return None
         text = self.run_instruction.expand(name, env if env is not None else self.install.env).value
         if text is None:
-            self._unchecked(at, line, column, name, "its path uses a variable without a known value")
+            self._unchecked(at, line, column, name, self._variable_reason(name))
             return None
         container = _join(cwd, text)
         if container is None:
@@ -351,6 +356,21 @@ class _Follower:
             self._unchecked(at, line, column, name, problem or "it cannot be read")
             return None
         return content, self.reader.display(found.context_path), 0, container
+
+    def _variable_reason(self, text: str) -> str:
+        """Why a path with an unknown variable cannot be read: a build argument without a value (which
+        ``--build-arg`` can give), or a shell variable the RUN itself sets (which it cannot)."""
+        names = re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text)
+        assigned = _shell_assigned(self.run_instruction)
+        shell = [n for n in names if n in assigned]
+        if shell:
+            return (f"its path uses ${shell[0]}, a shell variable the RUN itself sets, "
+                    "so its value is known only while the image builds")
+        undeclared = [n for n in names if n not in self.install.env]
+        if undeclared:
+            return (f"its path uses ${undeclared[0]}, which the Dockerfile does not declare with ARG or ENV "
+                    "(the base image's environment or the shell set it)")
+        return "its path uses a build argument without a known value"
 
     def _declared_at(self, origin: Origin) -> DeclaredAt:
         run = self.run_instruction
@@ -509,6 +529,8 @@ class _Follower:
 
     # -- pyproject.toml ------------------------------------------------------------------
     def _project(self, requirement: Requirement, cwd: str | None, at: Instruction, line: int, column: int) -> None:
+        if self.install.record.no_deps:
+            return  # `pip install --no-deps .`: the project's dependencies are never installed
         path = requirement.path or "."
         if path.startswith("file:"):
             path = path[5:].lstrip("/") if not path.startswith("file:///") else path[7:]
@@ -574,6 +596,27 @@ _PIP_SHORT = {"-r": "--requirement", "-c": "--constraint", "-e": "--editable", "
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _shell_assigned(instruction: Instruction) -> set[str]:
+    """Names a RUN's own shell commands assign: ``V=1;``, ``export V=1``, ``for V in``, ``read V``."""
+    names: set[str] = set()
+    for placed in instruction.commands:
+        command = placed.command
+        argv = list(command.argv)
+        if not argv:
+            names.update(name for name, _ in command.assignments)
+            continue
+        tool = argv[0]
+        if tool in ("export", "declare", "local", "readonly", "typeset"):
+            names.update(a.split("=", 1)[0] for a in argv[1:] if not a.startswith("-"))
+        elif tool == "for" and len(argv) > 1:
+            names.add(argv[1])
+        elif tool == "read":
+            names.update(a for a in argv[1:] if not a.startswith("-"))
+    text = instruction.value
+    names.update(re.findall(r"(?:^|[;&|(\s])(?:for\s+)?([A-Za-z_][A-Za-z0-9_]*)(?:=|\s+in\s)", text))
+    return names
 
 
 def _is_project_dir(requirement: Requirement) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mllint.rule import RuleMeta
+from mllint.rule import RuleMeta, severity_range, severity_text
 
 
 FIX_TEXT = {
@@ -24,7 +24,7 @@ def page(meta: RuleMeta) -> str:
     lines = [
         f"# {meta.id} `{meta.name}`",
         "",
-        f"**Default severity:** {meta.severity}  ",
+        f"**Severity:** {severity_text(meta)}  ",
         f"**Tags:** {', '.join(meta.tags) if meta.tags else '-'}  ",
         f"**Automatic fix:** {FIX_TEXT.get(meta.fix, meta.fix)}",
         "",
@@ -64,12 +64,13 @@ def index(rules) -> str:
         "Generated from `rules/catalogue/` by `python -m mllint.docs_pages`; `mllint --select`/`--ignore` and",
         "`# mllint: ignore=` pragmas accept the id or the name.",
         "",
-        "| id | name | default severity | fix | summary |",
+        "| id | name | severity | fix | summary |",
         "| --- | --- | --- | --- | --- |",
     ]
     for rule in rules:
         meta = rule.meta
-        lines.append(f"| {meta.id} | [{meta.name}]({meta.id}-{meta.name}.md) | {meta.severity} | {meta.fix} | {meta.summary} |")
+        lines.append(f"| {meta.id} | [{meta.name}]({meta.id}-{meta.name}.md) | {severity_range(meta)} | {meta.fix} "
+                     f"| {meta.summary} |")
     return "\n".join(lines) + "\n"
 
 

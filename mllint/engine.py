@@ -39,6 +39,7 @@ class FileReport:
     suppressed: list[Finding] = field(default_factory=list)  # findings a pragma suppressed (Finding.suppressed)
     text: str | None = None  # the linted text, for --show-source
     dependency_files: list[str] = field(default_factory=list)  # the requirements etc. files it read
+    summarised: list[Finding] = field(default_factory=list)  # findings of "output: summary" rules not selected by name
 
 
 def resolve_rules(rules: Iterable[Rule], names: Iterable[str]) -> set[str]:
@@ -90,7 +91,11 @@ class Linter:
             reader = DiskReader()
         self.reader = reader if follow_files else None
         self.build_context = build_context
-        chosen = resolve_rules(rules, select) if list(select) else {r.id for r in rules}
+        select = list(select)
+        chosen = resolve_rules(rules, select) if select else {r.id for r in rules}
+        # rules named in --select/`select` (not through `all`): their findings are listed even when the
+        # catalogue asks for a summary (``output: summary``)
+        self.named = resolve_rules(rules, [n for n in select if n.strip().lower() != "all"])
         chosen -= resolve_rules(rules, ignore)
         self.rules = [r for r in rules if r.id in chosen]
         self.severity: dict[str, Severity] = {}
@@ -160,7 +165,9 @@ class Linter:
         return report
 
     def _add(self, report: FileReport, rule: Rule, finding: Finding, pragma) -> None:
-        if pragma is None:
+        if pragma is None and rule.meta.output == "summary" and rule.id not in self.named:
+            report.summarised.append(finding)  # a summary line in text, left out of machine formats
+        elif pragma is None:
             report.findings.append(finding)
         else:  # kept for --show-suppressed, JSON and SARIF, with the pragma's reason as the justification
             report.suppressed.append(replace(finding, suppressed=pragma.reason))

@@ -52,6 +52,14 @@ class RuleMeta:
     precision: str = ""  # how often a finding is right: GitHub code scanning's very-high/high/medium/low
     security_severity: str = ""  # "0.0".."10.0", for rules tagged security (GitHub's security-severity)
     fix: str = "none"  # automatic fix: "safe" (--fix), "unsafe" (only with --unsafe-fixes) or "none"
+    # "findings" (each reported) or "summary": unless the rule is selected by its id or name, text output
+    # shows one line per file ("3 dependency files could not be followed: ...") and machine formats omit them
+    # every severity the rule can report (the default first) and when each other one applies, so that
+    # `mllint rules`, `explain` and the docs say what the findings will show
+    severities: tuple[Severity, ...] = ()
+    severity_note: str = ""
+    output: str = "findings"
+    summary_text: str = ""  # for "summary": "{count} dependency file{s} could not be followed"
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], help_uri: str = "") -> "RuleMeta":
@@ -74,6 +82,10 @@ class RuleMeta:
             precision=_precision(data.get("precision")),
             security_severity=_security_severity(data.get("security_severity")),
             fix=_fix_kind(data.get("fix")),
+            severities=_severities(data.get("severities"), Severity.parse(str(data["severity"]))),
+            severity_note=" ".join(str(data.get("severity_note") or "").split()),
+            output=_output(data.get("output")),
+            summary_text=str(data.get("summary_text") or "").strip(),
         )
 
 
@@ -84,6 +96,24 @@ def _precision(value: Any) -> str:
     text = str(value or "").strip()
     if text and text not in PRECISIONS:
         raise ValueError(f"precision {text!r} is not one of {', '.join(PRECISIONS)}")
+    return text
+
+
+def _severities(value: Any, default: Severity) -> tuple[Severity, ...]:
+    levels = [Severity.parse(str(v)) for v in value or ()] or [default]
+    if levels[0] != default or len(set(levels)) != len(levels):
+        raise ValueError(f"severities {[str(s) for s in levels]} must start with the default severity "
+                         f"{default} and name each level once")
+    return tuple(levels)
+
+
+OUTPUTS = ("findings", "summary")
+
+
+def _output(value: Any) -> str:
+    text = str(value or "findings").strip().lower()
+    if text not in OUTPUTS:
+        raise ValueError(f"output {text!r} is not one of {', '.join(OUTPUTS)}")
     return text
 
 
@@ -107,6 +137,17 @@ def _security_severity(value: Any) -> str:
     if not 0.0 <= score <= 10.0:
         raise ValueError(f"security_severity {value!r} is not a score from 0.0 to 10.0")
     return f"{score:.1f}"
+
+
+def severity_range(meta: "RuleMeta") -> str:
+    """``error (or warning, info)`` / ``warning``: the severities a rule reports, default first."""
+    others = [str(s) for s in meta.severities[1:]]
+    return f"{meta.severity} (or {', '.join(others)})" if others else str(meta.severity)
+
+
+def severity_text(meta: "RuleMeta") -> str:
+    """``error; warning when ...; info when ...``: the default and when the others apply."""
+    return f"{meta.severity}; {meta.severity_note}" if meta.severity_note else str(meta.severity)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mllint.rule import severity_range, severity_text
+
 SCHEMA_VERSION = 1
 
 
@@ -20,22 +22,30 @@ def rows(all_rules, linter) -> list[dict[str, Any]]:
             "name": meta.name,
             "default_severity": str(meta.severity),
             "severity": str(severity),
+            "severities": [str(s) for s in meta.severities or (meta.severity,)],
+            "severity_note": meta.severity_note,
             "enabled": rule.id in enabled,
             "plugin": rule.plugin,
             "summary": " ".join(meta.summary.split()),
             "tags": list(meta.tags),
             "fix": meta.fix,
             "help_uri": meta.help_uri,
+            "range": severity_range(meta),  # for the text table; dropped from JSON
+            "severity_text": severity_text(meta),
         })
     return out
 
 
 def render_json(entries: list[dict[str, Any]]) -> str:
-    return json.dumps({"schema_version": SCHEMA_VERSION, "rules": entries}, indent=2, ensure_ascii=False) + "\n"
+    plain = [{k: v for k, v in e.items() if k not in ("range", "severity_text")} for e in entries]
+    return json.dumps({"schema_version": SCHEMA_VERSION, "rules": plain}, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_text(entries: list[dict[str, Any]]) -> str:
-    """A plain table; the ENABLED column shows a configured severity when it differs from the default."""
+    """A plain table; the ENABLED column shows a configured severity when it differs from the default.
+
+    DEFAULT gives every severity the rule reports (``error (or warning, info)``); a rule that reports more
+    than one says when under its summary, so the table never contradicts the findings or the docs."""
     def enabled(entry: dict[str, Any]) -> str:
         if not entry["enabled"]:
             return "no"
@@ -44,8 +54,13 @@ def render_text(entries: list[dict[str, Any]]) -> str:
         return "yes"
 
     header = ("ID", "NAME", "DEFAULT", "ENABLED", "FIX", "PLUGIN", "SUMMARY")
-    table = [header] + [(e["id"], e["name"], e["default_severity"], enabled(e), e.get("fix") or "none", e["plugin"],
-                         e["summary"]) for e in entries]
+    def summary(entry: dict[str, Any]) -> str:
+        if not entry.get("severity_note"):
+            return entry["summary"]
+        return f"{entry['summary']} Severity: {entry['severity_text']}."
+
+    table = [header] + [(e["id"], e["name"], e.get("range") or e["default_severity"], enabled(e),
+                         e.get("fix") or "none", e["plugin"], summary(e)) for e in entries]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in table]
     count = sum(1 for e in entries if e["enabled"])

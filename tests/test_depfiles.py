@@ -41,8 +41,26 @@ def test_context_option_overrides_the_dockerfile_directory(tmp_path):
 
 def test_stdin_without_context_says_why(tmp_path):
     text = "FROM python:3.11-slim\nCOPY r.txt .\nRUN pip install --no-cache-dir -r r.txt\n"
-    result = run_cli("--no-config", "-", input=text, cwd=tmp_path)
+    result = run_cli("--no-config", "--select", "ML014", "-", input=text, cwd=tmp_path)
     assert "no build context" in result.stdout.decode() and "info" in result.stdout.decode()
+
+
+def test_unchecked_files_are_one_summary_line_unless_the_rule_is_selected(tmp_path):
+    text = ("FROM python:3.11-slim\nCOPY r.txt s.txt ./\n"
+            "RUN pip install --no-cache-dir -r r.txt -r s.txt && pip install --no-cache-dir -r r.txt\n")
+    result = run_cli("--no-config", "--stdin-filename", "Dockerfile", "-", input=text, cwd=tmp_path)
+    out = result.stdout.decode()
+    assert out == ("Dockerfile: 2 dependency files could not be followed: r.txt, s.txt (see ML014 "
+                   "dependency-file-unchecked; `--select ML014` lists each with its reason)\n"
+                   "No findings in 1 file.\n"), out
+    assert result.returncode == 0
+    data = json.loads(run_cli("--no-config", "-f", "json", "-", input=text, cwd=tmp_path).stdout)
+    assert data["findings"] == []  # machine formats leave them out unless the rule is selected
+    for name in ("ML014", "dependency-file-unchecked"):
+        data = json.loads(run_cli("--no-config", "-f", "json", "--select", name, "-", input=text, cwd=tmp_path).stdout)
+        assert [f["rule_id"] for f in data["findings"]] == ["ML014"] * 3
+    data = json.loads(run_cli("--no-config", "-f", "json", "--select", "all", "-", input=text, cwd=tmp_path).stdout)
+    assert "ML014" not in {f["rule_id"] for f in data["findings"]}
 
 
 @needs_shared

@@ -14,7 +14,10 @@ import re
 import pytest
 from conftest import FIXTURES
 
+from mllint.plugins import collect_rules, plugin_manager
+
 RULE_FIXTURES = FIXTURES / "rules"
+RULES_BY_NAME = {rule.name: rule for rule in collect_rules(plugin_manager(entry_points=False))}
 _EXPECT = re.compile(r"^#\s*expect:\s*(.+)$", re.M)
 _TARGET = re.compile(r"^#\s*target:\s*(\S+)\s*$", re.M)
 _SEVERITY = re.compile(r"^#\s*severity:\s*(.+)$", re.M)
@@ -65,14 +68,15 @@ def test_rule_fixture(path, lint):
         wanted = dict(item.strip().split("=") for item in severities.group(1).split(","))
         got = {_where(f, context): str(f.severity) for f in findings}
         assert {k: got.get(k) for k in wanted} == wanted, [f"{f.line}: {f.severity}" for f in findings]
+    levels = {str(s) for s in RULES_BY_NAME[path.parent.name].meta.severities}
     for finding in findings:
         assert finding.rule_name == path.parent.name
         assert finding.message.endswith(".") and len(finding.message) < 400
+        # the catalogue (and so `mllint rules`, `explain` and the docs) names every severity a finding shows
+        assert str(finding.severity) in levels, (finding.line, str(finding.severity), levels)
 
 
 def test_every_rule_has_firing_and_passing_fixtures(lint):
-    from mllint.plugins import collect_rules, plugin_manager
-
     for rule in collect_rules(plugin_manager(entry_points=False)):
         directory = RULE_FIXTURES / rule.name
         assert list(directory.glob("fire-*.Dockerfile")), f"{rule.name} has no firing fixture"

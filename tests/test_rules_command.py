@@ -36,8 +36,16 @@ def test_rules_table_lists_every_builtin_rule(project):
     assert lines[0].split() == ["ID", "NAME", "DEFAULT", "ENABLED", "FIX", "PLUGIN", "SUMMARY"]
     rows = {line.split()[0]: line for line in lines[1:-1]}
     for rule_id, entry in CATALOGUE.items():
-        assert re.match(rf"{rule_id}\s+{entry['name']}\s+{entry['severity']}\s+yes\s+{entry.get('fix', 'none')}\s+mllint\s+", rows[rule_id])
-        assert rows[rule_id].endswith(" ".join(entry["summary"].split()))
+        others = [s for s in entry.get("severities", [entry["severity"]]) if s != entry["severity"]]
+        shown = entry["severity"] + (rf" \(or {', '.join(others)}\)" if others else "")
+        assert re.match(rf"{rule_id}\s+{entry['name']}\s+{shown}\s+yes\s+{entry.get('fix', 'none')}\s+mllint\s+",
+                        rows[rule_id]), rows[rule_id]
+        summary = " ".join(entry["summary"].split())
+        if others:  # the summary then says when each other severity applies
+            note = " ".join(entry["severity_note"].split())
+            assert rows[rule_id].endswith(f"{summary} Severity: {entry['severity']}; {note}."), rows[rule_id]
+        else:
+            assert rows[rule_id].endswith(summary)
     assert re.fullmatch(r"(\d+) rules, \1 enabled\.", lines[-1])
 
 
@@ -47,6 +55,7 @@ def test_rules_json(project):
     ml001 = rules["ML001"]
     assert ml001 == {
         "id": "ML001", "name": "floating-image-tag", "default_severity": "warning", "severity": "warning",
+        "severities": ["warning", "error", "info"], "severity_note": " ".join(CATALOGUE["ML001"]["severity_note"].split()),
         "enabled": True, "plugin": "mllint", "summary": " ".join(CATALOGUE["ML001"]["summary"].split()),
         "tags": list(CATALOGUE["ML001"]["tags"]), "fix": "none",
         "help_uri": "https://github.com/mllint-docker/mllint/blob/main/docs/rules/ML001-floating-image-tag.md",
@@ -60,8 +69,9 @@ def test_rules_follow_the_configuration(project):
     assert (rules["ML001"]["enabled"], rules["ML001"]["severity"], rules["ML001"]["default_severity"]) == (
         True, "error", "warning")
     text = run_cli("rules", cwd=project).stdout.decode()
-    assert re.search(r"^ML001\s+floating-image-tag\s+warning\s+yes, as error\s+none\s+mllint", text, re.M)
-    assert re.search(r"^ML003\s+pip-cache-not-disabled\s+warning\s+no\s+safe\s+mllint", text, re.M)
+    assert re.search(r"^ML001\s+floating-image-tag\s+warning \(or error, info\)\s+yes, as error\s+none\s+mllint",
+                     text, re.M)
+    assert re.search(r"^ML003\s+pip-cache-not-disabled\s+warning \(or info\)\s+no\s+safe\s+mllint", text, re.M)
     assert rules_json("--no-config", cwd=project)["ML003"]["enabled"] is True
     selected = rules_json("--select", "ML003", cwd=project)
     assert [rule_id for rule_id, entry in selected.items() if entry["enabled"]] == ["ML003"]

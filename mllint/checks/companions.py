@@ -17,7 +17,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from mllint import torch_companions as tc
-from mllint.checks.packages import _creates_env
+from mllint.resolution import creates_env as _creates_env
 from mllint.context import CheckContext
 from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage

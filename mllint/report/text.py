@@ -50,6 +50,7 @@ class Reporter(_Reporter):
         self.quiet = quiet
         self.layout = layout or Layout()
         self.show_suppressed = suppressed
+        self.summary_texts = {rule.id: rule.meta.summary_text for rule in rules or ()}
 
     def _paint(self, text: str, *codes: str) -> str:
         return f"{''.join(codes)}{text}{_RESET}" if self.color else text
@@ -61,6 +62,8 @@ class Reporter(_Reporter):
         sources = _Sources(report)
         for f in findings:
             yield self._full(f, sources) if self.layout.source else self._concise(f)
+        if not self.quiet:
+            yield from summarised_lines(report, self.summary_texts)
 
     def _concise(self, f) -> str:
         severity = str(f.severity)
@@ -133,6 +136,26 @@ class _Sources:
         if lines is None or not 0 < number <= len(lines):
             return None
         return lines[number - 1]
+
+
+def summarised_lines(report, texts):
+    """One line per ``output: summary`` rule: ``Dockerfile: 3 dependency files could not be followed: ...``."""
+    by_rule: dict[str, list] = {}
+    for finding in getattr(report, "summarised", ()):
+        by_rule.setdefault(finding.rule_id, []).append(finding)
+    for rule_id, findings in by_rule.items():
+        subjects = list(dict.fromkeys(_subject(f.message) for f in findings))
+        shown = ", ".join(subjects[:5]) + (f" and {len(subjects) - 5} more" if len(subjects) > 5 else "")
+        what = (texts.get(rule_id) or "{count} finding{s} not listed").format(
+            count=len(subjects), s="" if len(subjects) == 1 else "s")
+        yield (f"{one_line(report.path)}: {what}: {one_line(shown)} (see {rule_id} "
+               f"{findings[0].rule_name}; `--select {rule_id}` lists each with its reason)\n")
+
+
+def _subject(message: str) -> str:
+    start = message.find("`")
+    end = message.find("`", start + 1)
+    return message[start + 1:end] if 0 <= start < end else message.split(" ", 1)[0]
 
 
 render = renderer(Reporter)
