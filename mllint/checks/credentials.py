@@ -159,7 +159,7 @@ def _builder_declaration(instruction: Instruction, name: str, secret: _Secret) -
     A build argument's value is still recorded by max-mode provenance attestations (a note); an ENV
     holds a credential only when its value is written literally, in the Dockerfile itself.
     """
-    line, fix = _key_line(instruction, name), f"use RUN --mount=type=secret,id={_secret_id(name)},env={name}"
+    line, fix = key_line(instruction, name), f"use RUN --mount=type=secret,id={_secret_id(name)},env={name}"
     if instruction.keyword == "ARG":
         return Hit(f"`ARG {name}` takes {_a(secret.service)} {secret.service} credential as a build argument in a "
                    f"stage that does not reach the image, so `docker history` of the image does not show it, but "
