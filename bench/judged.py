@@ -7,8 +7,10 @@ Each entry of the set folder is a case: a Dockerfile, or a folder with a ``Docke
 context it reads (linted with ``--context FOLDER``); every case is linted as of ``--today 2026-12-03``,
 without configuration or run cache. A finding is keyed ``(file, line, rule id)`` and looked up in
 ``judged.tsv`` (verdict TRUE, FALSE or DEBATABLE); several judged rows under one key are told apart by
-the subject the message quotes first (`` `torchvision` ``), so dropping one of three findings on a line
-does not shift the verdicts of the other two. A finding with no row is NEW: judge it.
+the subject the message quotes first (`` `torchvision` ``), aligned in order (a longest common
+subsequence of the subjects, findings by column, rows as judged.tsv lists them, which is the judged
+run's order), so dropping two of five findings on a line does not shift the verdicts of the other
+three. A finding with no row is NEW: judge it.
 
 "Before" is the judged run itself (``judged.tsv`` lists every finding of the mllint that was judged), or
 another mllint given with ``--before-cmd``. The table gives, per rule, the TRUE / FALSE / DEBATABLE
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -53,12 +56,17 @@ def subject(message: str) -> str:
     return match.group(1) if match else ""
 
 
+ENV = dict(os.environ)
+
+
 def lint(cmd: list[str], name: str, dockerfile: Path, context: Path | None) -> list[dict]:
     """The findings of one case as dicts: key (file), line, rule, severity, message."""
     args = [*cmd, "--no-cache", "--no-config", "--format", "json", "--failure-threshold", "none", "--today", TODAY]
     if context is not None:
-        args += ["--context", str(context)]
-    done = subprocess.run([*args, str(dockerfile)], capture_output=True, text=True, timeout=300)
+        args += ["--context", str(context.resolve())]
+    # run outside any checkout, so that `python -m mllint` imports the mllint the command names
+    done = subprocess.run([*args, str(dockerfile.resolve())], capture_output=True, text=True, timeout=300,
+                          cwd=str(dockerfile.resolve().parent), env=ENV)
     if done.returncode != 0:
         raise RuntimeError(f"{name}: exit {done.returncode}: {done.stderr.strip()[-300:]}")
     data = json.loads(done.stdout)
@@ -71,8 +79,9 @@ def lint(cmd: list[str], name: str, dockerfile: Path, context: Path | None) -> l
                 key = f"{name}/{path.resolve().relative_to(context.resolve())}"
             except ValueError:
                 key = f"{name}/{path.name}"
-        found.append({"file": key, "line": int(item.get("line") or 0), "rule_id": item.get("rule_id"),
-                      "severity": item.get("severity", ""), "message": item.get("message", "")})
+        found.append({"file": key, "line": int(item.get("line") or 0), "column": int(item.get("column") or 0),
+                      "rule_id": item.get("rule_id"), "severity": item.get("severity", ""),
+                      "message": item.get("message", "")})
     return found
 
 
@@ -85,22 +94,49 @@ def read_judged(folder: Path) -> list[dict]:
     return rows
 
 
+def _align(findings: list[dict], rows: list[dict]) -> list[tuple[int, int]]:
+    """Index pairs of a longest common subsequence of the two lists' subjects."""
+    a = [subject(f["message"]) for f in findings]
+    b = [subject(r["message"]) for r in rows]
+    best = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        for j in range(len(b) - 1, -1, -1):
+            best[i][j] = best[i + 1][j + 1] + 1 if a[i] == b[j] else max(best[i + 1][j], best[i][j + 1])
+    pairs, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
 def match(findings: list[dict], judged: list[dict]) -> tuple[list[tuple[dict, dict | None]], list[dict]]:
     """Pair each finding with a judged row (or None); return the pairs and the judged rows left over."""
-    by_key: dict[tuple, list[dict]] = defaultdict(list)
+    rows_by_key: dict[tuple, list[dict]] = defaultdict(list)
     for row in judged:
-        by_key[(row["file"], row["line"], row["rule_id"])].append(row)
-    pairs = []
+        rows_by_key[(row["file"], row["line"], row["rule_id"])].append(row)
+    found_by_key: dict[tuple, list[dict]] = defaultdict(list)
     for finding in findings:
-        rows = by_key.get((finding["file"], finding["line"], finding["rule_id"]))
-        if not rows:
-            pairs.append((finding, None))
-            continue
-        wanted = subject(finding["message"])
-        best = next((r for r in rows if subject(r["message"]) == wanted), rows[0])
-        rows.remove(best)
-        pairs.append((finding, best))
-    left = [row for rows in by_key.values() for row in rows]
+        found_by_key[(finding["file"], finding["line"], finding["rule_id"])].append(finding)
+    pairs: list[tuple[dict, dict | None]] = []
+    left: list[dict] = []
+    for key, found in found_by_key.items():
+        found.sort(key=lambda f: f.get("column", 0))
+        rows = rows_by_key.pop(key, [])
+        aligned = _align(found, rows)
+        used_f, used_r = {i for i, _ in aligned}, {j for _, j in aligned}
+        pairs += [(found[i], rows[j]) for i, j in aligned]
+        spare = [r for j, r in enumerate(rows) if j not in used_r]
+        for i, finding in enumerate(found):  # a changed message: the remaining rows, in order
+            if i not in used_f:
+                pairs.append((finding, spare.pop(0) if spare else None))
+        left += spare
+    for rows in rows_by_key.values():
+        left += rows
     return pairs, left
 
 
@@ -151,6 +187,18 @@ def table(before: dict, after: dict, judged: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _identity(finding: dict) -> tuple:
+    return finding["file"], finding["line"], finding["rule_id"], subject(finding["message"])
+
+
+def _command(text: str) -> list[str]:
+    """A command line; a relative program path is made absolute (the cases run in their own folder)."""
+    words = text.split()
+    if words and os.sep in words[0] and not os.path.isabs(words[0]):
+        words[0] = os.path.abspath(words[0])
+    return words
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cmd", default=None, help="the mllint to score (default: this checkout's, via python -m mllint)")
@@ -163,9 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"judged.py: no judged.tsv in {args.set}", file=sys.stderr)
         return 2
     judged = read_judged(args.set)
-    after_cmd = args.cmd.split() if args.cmd else [sys.executable, "-m", "mllint"]
+    if args.cmd:
+        after_cmd = _command(args.cmd)
+    else:  # this checkout's mllint
+        after_cmd = ["env", f"PYTHONPATH={ROOT}", sys.executable, "-m", "mllint"]
     try:
-        before = score(args.before_cmd.split() if args.before_cmd else None, args.set, judged)
+        before = score(_command(args.before_cmd) if args.before_cmd else None, args.set, judged)
         after = score(after_cmd, args.set, judged)
     except RuntimeError as exc:
         print(f"judged.py: {exc}", file=sys.stderr)
@@ -175,7 +226,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"LOST TRUE   {row['file']}:{row['line']} {row['rule_id']}  ({row['reason']})")
     for row in after["false"]:
         print(f"STILL FALSE {row['file']}:{row['line']} {row['rule_id']}  ({row['reason']})")
+    # unjudged findings the "before" mllint reported too are not news of this change
+    seen = Counter(_identity(f) for f in before["new"])
+    introduced = []
     for finding in after["new"]:
+        if seen[_identity(finding)]:
+            seen[_identity(finding)] -= 1
+        else:
+            introduced.append(finding)
+    if before["new"]:
+        print(f"unjudged findings also reported before: {len(after['new']) - len(introduced)}; new with this "
+              f"mllint: {len(introduced)}")
+    for finding in introduced:
         text = f"  {finding['message']}" if args.verbose else ""
         print(f"NEW         {finding['file']}:{finding['line']} {finding['rule_id']} {finding['severity']}{text}")
     return 1 if args.strict and (after["lost"] or after["false"]) else 0

@@ -416,9 +416,10 @@ def parse_command(path: str, build_args, target, build_context) -> None:
     if unknown_target(model, target):
         raise click.UsageError(unknown_target(model, target))
     if build_context:
-        from mllint.depfiles import attach, reader_for
+        from mllint.depfiles import attach
+        from mllint.reader import DiskReader, context_for
 
-        attach(model, reader_for(path, build_context), path)
+        attach(model, context_for(DiskReader(), path, build_context), path)
     click.echo(json.dumps(model_to_json(model), indent=2, ensure_ascii=False))
     if source.problem or model.problems:
         for problem in ([source.problem] if source.problem else []) + [

@@ -8,8 +8,9 @@ or uv ends up with. :func:`pinned_in_effect` names the first reason that holds:
 * ``companion``: torchvision or torchaudio beside an exact (or ``==X.Y.Z.*``) torch pin in the same
   install. Their release wheels require one exact torch (``torch==<version>``, set from
   ``PYTORCH_VERSION`` in pytorch/vision and pytorch/audio ``setup.py``), so the resolver takes the
-  release that matches the pin; the torch↔torchvision↔torchaudio table (``frameworks.yaml``) names it.
-  torchaudio is fixed this way only up to torch 2.11: later torch releases share torchaudio 2.11.
+  release that matches the pin; the torch↔torchvision↔torchaudio table (``companions.yaml``, the wheels'
+  own requirements) names it, and says where that stops holding (torchvision 0.29.x and torchaudio
+  2.11.x accept open ranges of torch).
 * ``companion-variable``: torchvision or torchaudio beside a requirement written as a variable
   (``pip install $TORCH_SPEC torchvision``) and no torch requirement: the variable holds the torch
   pin as far as the Dockerfile shows, and a wrong guess only costs a warning, never a false one.
@@ -138,35 +139,20 @@ def shipped_frameworks(stage: Stage) -> dict[str, ShippedFramework]:
 # --------------------------------------------------------------------------- torch and its companions
 
 
-def _torch_table() -> dict:
-    return knowledge.table("frameworks").get("torch") or {}
-
-
 def companion_of(name: str, torch: Version) -> tuple[str | None, bool]:
-    """(the torchvision/torchaudio release that goes with ``torch``, whether an exact pin fixes it).
+    """(the torchvision/torchaudio release that goes with ``torch``, whether an exact torch pin fixes it).
 
-    The version is None when the table has no row for that torch; the flag is False where the
-    companion does not pin torch exactly (torchaudio for torch > 2.11) or the pairing is not sourced.
+    From the wheels' own requirements on torch (``mllint.torch_companions``, companions.yaml): fixed when
+    every known release that accepts this torch requires it within a closed range (the resolver then
+    takes the newest of them); not fixed when no release is known for it or one accepts an open range
+    (torchvision 0.29.x ``torch>=2.14.0``, torchaudio 2.11.x), as a newer release may be chosen.
     """
-    table = _torch_table()
-    rule = table.get("domain_library_rule") or {}
-    minor = f"{torch.release[0]}.{torch.release[1] if len(torch.release) > 1 else 0}"
-    # Release wheels pin torch exactly (pytorch/vision and pytorch/audio setup.py: torch==PYTORCH_VERSION)
-    # up to the last torch of the verified pairing table; torchaudio only while its version followed
-    # torch's (later torch releases share one torchaudio built against the stable ABI).
-    if name == "torchvision":
-        high = parse_version((rule.get("torchvision_scope") or {}).get("to_torch"))
-    else:
-        high = parse_version((rule.get("torchaudio_scope") or {}).get("equal_to"))
-    fixed = high is not None and Version(minor) <= high
-    release = ((table.get("releases") or {}).get(minor) or {})
-    pairs = release.get("domain_libs") or {}
-    base = torch.base_version
-    row = pairs.get(base) or pairs.get(f"{minor}.0" if torch.release[2:] in ((), (0,)) else base)
-    if row is None or knowledge.is_unverified(row, name):
-        return None, fixed
-    value = row.get(name)
-    return (str(value) if value else None), fixed
+    from mllint import torch_companions
+
+    found, open_ended = torch_companions.accepting_releases(name, str(torch))
+    if not found or open_ended:
+        return None, False
+    return found[-1], True
 
 
 # --------------------------------------------------------------------------- where an install goes
