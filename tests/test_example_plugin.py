@@ -54,7 +54,7 @@ def test_plugin_rule_is_listed_by_mllint_rules(project):
     entry = next(e for e in json.loads(result.stdout)["rules"] if e["id"] == "AR001")
     assert entry == {
         "id": "AR001", "name": "unapproved-registry", "default_severity": "error", "severity": "error",
-        "enabled": True, "plugin": "approved-registry",
+        "severities": ["error"], "severity_note": "", "enabled": True, "plugin": "approved-registry",
         "summary": "A base image is pulled from a registry that is not on the approved list.",
         "tags": ["security", "supply-chain"],
         "fix": "none",

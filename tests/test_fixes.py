@@ -200,7 +200,7 @@ def test_rules_command_shows_fix_kind():
     import json
 
     table = run_cli("rules", "--no-config").stdout.decode()
-    assert re.search(r"^ML003 +pip-cache-not-disabled +warning +yes +safe ", table, re.M)
+    assert re.search(r"^ML003 +pip-cache-not-disabled +warning \(or info\) +yes +safe ", table, re.M)
     data = json.loads(run_cli("rules", "--no-config", "--format", "json").stdout)
     assert {r["id"]: r["fix"] for r in data["rules"]}["ML009"] == "unsafe"
 

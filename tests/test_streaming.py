@@ -65,6 +65,12 @@ def old_text(reports, color=False) -> str:
                 location = f"\x1b[1m{location}\x1b[0m"
                 severity = f"{colours[severity]}{severity}\x1b[0m"
             lines.append(f"{location} {f.rule_id} {severity} {one_line(f.message)} [{f.rule_name}]")
+        if report.summarised:  # ML014 (output: summary) when not selected by name: one line per file
+            files = list(dict.fromkeys(f.message.split("`")[1] for f in report.summarised))
+            shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+            lines.append(f"{one_line(report.path)}: {len(files)} dependency file{'s' if len(files) != 1 else ''} "
+                         f"could not be followed: {one_line(shown)} (see ML014 dependency-file-unchecked; "
+                         f"`--select ML014` lists each with its reason)")
     lines.append(_summary(reports))
     return "\n".join(lines) + "\n"
 
