@@ -144,7 +144,7 @@ def test_show_source_puts_the_message_first_and_underlines_the_span(tmp_path):
                                             "    && echo done\n"})
     out = run_cli("--show-source", "Dockerfile", cwd=tmp_path).stdout.decode()
     block = out.split("\n\n")[0].splitlines()
-    assert block[0].startswith("ML003 warning: `pip install` keeps its download cache")
+    assert block[0].startswith("ML003 warning: `pip install` keeps a compressed copy of the keras wheels")
     assert all(len(line) <= 100 for line in block)  # wrapped: no run-on lines
     at = block.index(" --> Dockerfile:2:5")
     assert block[at + 2] == "2 | RUN pip install keras==3.3.3 \\"
