@@ -15,7 +15,8 @@ from mllint.plugins import hookimpl
 # One module per theme; each declares RULES = {"<id>": check}. A test checks this list against the package.
 MODULES = ("images", "pip_cache", "packages", "indexes", "cuda", "drivers", "credentials", "python_support",
            "end_of_life", "dependency_files", "companions", "cuda_arch", "source_builds", "deprecated_env",
-           "framework_components", "cpu_builds", "suppressions")
+           "framework_components", "cpu_builds", "suppressions",
+           "downloads")
 
 
 def _chain(checks: list):

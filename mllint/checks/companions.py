@@ -163,7 +163,7 @@ def _check(install: Install, requirement: Requirement, torch: _Torch) -> Hit | N
                                 "at `import intel_extension_for_pytorch`, which exits with 'needs to work with "
                                 f"PyTorch {version.major}.{version.minor}.*'", Severity.ERROR)
         return None
-    tag = tc.build_tag_torch(name, local_version=requirement.local_version, url=requirement.url,
+    tag = tc.build_tag_torch(name, local_version=requirement.local_version, url=requirement.url or requirement.path,
                              find_links=tuple(install.find_links))
     if tag is not None and tag.torch != (torch.version.major, torch.version.minor):
         line = f"{tag.torch[0]}.{tag.torch[1]}"
