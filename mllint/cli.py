@@ -51,8 +51,19 @@ class _DefaultToLint(click.Group):
             sys.exit(130)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``mllint X.Y.Z`` and how current its knowledge base is (mllint.knowledge_currency)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from mllint.knowledge_currency import version_text
+
+    click.echo(f"mllint {__version__}\n{version_text()}")
+    ctx.exit()
+
+
 @click.group(cls=_DefaultToLint, context_settings={"help_option_names": ["-h", "--help"]}, epilog=LINT_EPILOG)
-@click.version_option(__version__, "--version", prog_name="mllint", message="%(prog)s %(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and how current the knowledge base is, then exit.")
 def main() -> None:
     """mllint: lint Dockerfiles that build machine-learning images.
 

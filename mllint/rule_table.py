@@ -37,8 +37,11 @@ def rows(all_rules, linter) -> list[dict[str, Any]]:
 
 
 def render_json(entries: list[dict[str, Any]]) -> str:
+    from mllint.knowledge_currency import currency
+
     plain = [{k: v for k, v in e.items() if k not in ("range", "severity_text")} for e in entries]
-    return json.dumps({"schema_version": SCHEMA_VERSION, "rules": plain}, indent=2, ensure_ascii=False) + "\n"
+    data = {"schema_version": SCHEMA_VERSION, "knowledge": currency(), "rules": plain}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_text(entries: list[dict[str, Any]]) -> str:
