@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from mllint import knowledge
 
-__all__ = ["BuildTag", "accepting_releases", "build_tag_torch", "companions", "required_torch",
+__all__ = ["BuildTag", "accepting_releases", "build_tag_torch", "companions", "paired_release", "required_torch",
            "same_minor_packages"]
 
 
@@ -101,6 +101,13 @@ def accepting_releases(package: str, torch_version: str) -> tuple[list[str], boo
     if not found or newest_named is None or _public(torch) > newest_named:
         open_ended = True  # nothing listed accepts it (an unlisted release may), or newer than all
     return found, open_ended
+
+
+def paired_release(package: str, torch_version: str) -> str | None:
+    """The one release of ``package`` pip resolves beside ``torch==torch_version``, or None when the
+    table does not decide it (unknown, or an open-ended requirement that a later release may share)."""
+    found, open_ended = accepting_releases(package, torch_version)
+    return found[-1] if found and not open_ended else None
 
 
 def same_minor_packages() -> frozenset[str]:

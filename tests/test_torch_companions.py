@@ -28,6 +28,14 @@ def test_accepting_releases_says_when_a_pin_decides():
     assert tc.accepting_releases("torchaudio", "1.0.0") == ([], True)  # nothing known for it
 
 
+def test_paired_release_only_when_the_pin_decides():
+    assert tc.paired_release("torchvision", "2.8.0") == "0.23.0"
+    assert tc.paired_release("torchaudio", "2.0.0") == "2.0.1"
+    assert tc.paired_release("torchvision", "2.14.0") is None  # 0.29.1+ accept torch>=2.14.0
+    assert tc.paired_release("torchaudio", "2.12.0") is None  # 2.11.0 declares nothing, 2.11.1 >=2.11
+    assert tc.paired_release("torchvision", "1.10.0") is None  # older than the table
+
+
 def test_same_minor_and_build_tags():
     assert "intel-extension-for-pytorch" in tc.same_minor_packages()
     tag = tc.build_tag_torch("torch_scatter", local_version="pt21cu118")
