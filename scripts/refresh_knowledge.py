@@ -121,13 +121,17 @@ def _releases(project: dict) -> list[Version]:
     return sorted(out)
 
 
-def torch_requirement(requires_dist: Iterable[str]) -> str | None:
-    """The specifier of the ``torch`` entry of a Requires-Dist list (``"==2.8.0"``), None if absent."""
+def _parsed(requires_dist: Iterable[str]) -> Iterable[Requirement]:
     for entry in requires_dist or ():
         try:
-            requirement = Requirement(entry)
+            yield Requirement(entry)
         except InvalidRequirement:
             continue
+
+
+def torch_requirement(requires_dist: Iterable[str]) -> str | None:
+    """The specifier of the ``torch`` entry of a Requires-Dist list (``"==2.8.0"``), None if absent."""
+    for requirement in _parsed(requires_dist):
         if canonicalize_name(requirement.name) == "torch" and not requirement.extras:
             return str(requirement.specifier) or None
     return None
@@ -135,11 +139,7 @@ def torch_requirement(requires_dist: Iterable[str]) -> str | None:
 
 def bundled_cuda(requires_dist: Iterable[str]) -> str | None:
     """The CUDA major.minor a torch wheel depends on: ``nvidia-cuda-runtime-cu12==12.8.90`` -> ``12.8``."""
-    for entry in requires_dist or ():
-        try:
-            requirement = Requirement(entry)
-        except InvalidRequirement:
-            continue
+    for requirement in _parsed(requires_dist):
         if not _CUDA_PIN.match(canonicalize_name(requirement.name)):
             continue
         for clause in requirement.specifier:

@@ -92,6 +92,14 @@ def flag_archs(words: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _assignments(command) -> list[tuple[str, str]]:
+    """What a RUN command sets: ``X=1 cmd`` (inline) and ``export X=1``."""
+    pairs = list(command.assignments)
+    if command.argv and command.argv[0] == "export":
+        pairs += [(w.split("=", 1)[0], w.split("=", 1)[1]) for w in command.argv[1:] if "=" in w]
+    return pairs
+
+
 def _settings(instruction: Instruction) -> Iterator[_Setting]:
     line, column = instruction.start_line, instruction.start_col
     if instruction.keyword in ("ARG", "ENV"):
@@ -101,10 +109,7 @@ def _settings(instruction: Instruction) -> Iterator[_Setting]:
         return
     for placed in instruction.commands:
         command = placed.command
-        pairs = list(command.assignments)
-        if command.argv and command.argv[0] == "export":
-            pairs += [tuple(w.split("=", 1)) for w in command.argv[1:] if "=" in w]
-        for name, raw in pairs:
+        for name, raw in _assignments(command):
             expansion = instruction.expand(raw)
             if expansion.resolved and expansion.text:
                 yield from _from_assignment(name, expansion.text, instruction, placed.line, placed.column)
@@ -233,12 +238,7 @@ def _inline(instruction: Instruction, upto) -> dict[str, str]:
     """Variables a RUN sets before (and on) the command ``upto``: inline assignments and ``export``."""
     found: dict[str, str] = {}
     for placed in instruction.commands:
-        command = placed.command
-        pairs = list(command.assignments)
-        if command.argv and command.argv[0] == "export":
-            pairs += [tuple(w.split("=", 1)) for w in command.argv[1:] if "=" in w]
-        for name, value in pairs:
-            found[name] = value
+        found.update(_assignments(placed.command))
         if placed is upto:
             break
     return found
