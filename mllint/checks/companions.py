@@ -17,7 +17,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from mllint import torch_companions as tc
-from mllint.resolution import creates_env as _creates_env
+from mllint.resolution import creates_env, separate_environment
 from mllint.context import CheckContext
 from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage
@@ -89,7 +89,7 @@ def _environment_changes(stage: Stage, before_line: int, after_line: int) -> boo
                 continue
             if instruction.keyword == "ENV" and any(n in instruction.assigned for n in _ENV_SWITCHES):
                 return True
-            if any(_creates_env(placed.command.argv) for placed in instruction.commands):
+            if any(creates_env(placed.command.argv) for placed in instruction.commands):
                 return True
     return False
 
@@ -126,13 +126,16 @@ class _Walker:
                 pinned = _Torch(version, _where(install, requirement, self.stage), True) if version else None
                 if version is None:
                     self.torch = None  # an unpinned or ranged torch: which one resolves is unknown
+        elsewhere = separate_environment(first)  # a venv, --target, conda -n, uv without --system
         if first.manager in _PIP and first.action == "install" and report:
-            against = pinned or self.torch
+            against = pinned or (None if elsewhere else self.torch)
             if against is not None:
                 for install, requirement in pairs:
                     hit = _check(install, requirement, against)
                     if hit is not None:
                         yield hit
+        if elsewhere:
+            return  # what it installs is not the torch of the stage's default environment
         if pinned is not None:
             self.torch, self.torch_line = replace(pinned, same_command=False), first.line
         elif first.manager in _PIP and self.torch is not None and not first.no_deps:
