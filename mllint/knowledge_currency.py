@@ -14,8 +14,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from mllint import knowledge
 
 _DATE = re.compile(r"\b(20\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
@@ -24,17 +22,15 @@ _RETRIEVED = re.compile(r"\b(?:[Rr]etrieved|read)\s+(?:on\s+)?20\d\d-\d\d-\d\d")
 
 
 def _newest(values: Iterable[Any]) -> str | None:
-    best: tuple[Version, str] | None = None
+    """The highest of the plain dotted release numbers among ``values`` (``"2.15"``, ``"13.0"``)."""
+    best: tuple[tuple[int, ...], str] | None = None
     for value in values:
         text = str(value).strip() if value is not None else ""
         if not _VERSION.match(text):
-            continue
-        try:
-            version = Version(text)
-        except InvalidVersion:
-            continue
-        if best is None or version > best[0]:
-            best = (version, text)
+            continue  # "3.13t", "12.x", null: not a release number
+        key = tuple(int(part) for part in text.split("."))
+        if best is None or key > best[0]:
+            best = (key, text)
     return best[1] if best else None
 
 
