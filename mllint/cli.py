@@ -17,7 +17,10 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab")
 LINT_EPILOG = """\b
 Examples:
   mllint Dockerfile                      lint one file
-  mllint .                               every Dockerfile below the current directory
+  mllint                                 every Dockerfile below the current directory (as `mllint .`)
+  mllint requirements.txt                the findings in it, through the Dockerfiles that install it
+  mllint --show-source Dockerfile        each finding with its line underlined (the default on a terminal)
+  mllint --statistics .                  how many findings each rule has
   mllint --format sarif -o mllint.sarif  SARIF 2.1.0 for GitHub code scanning
   mllint --ignore pip-cache-not-disabled --select ML001 Dockerfile
   cat Dockerfile | mllint - --stdin-filename docker/Dockerfile

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mllint.rule import RuleMeta, severity_range, severity_text
+from mllint.rule import PROJECT_URL, RuleMeta, severity_range, severity_text
 
 
 FIX_TEXT = {
@@ -47,8 +47,9 @@ def page(meta: RuleMeta) -> str:
     lines += [
         "## Suppressing it",
         "",
-        f"`# mllint: ignore={meta.name}` on the line above the instruction, "
-        f"`# mllint: ignore-file={meta.name}` anywhere in the file, or `--ignore {meta.id}`.",
+        f"`# mllint: ignore={meta.name} -- reason` in the comment block directly above the instruction, "
+        f"`# mllint: ignore-file={meta.name} -- reason` anywhere in the file, or `--ignore {meta.id}` "
+        f"(see [suppression comments]({PROJECT_URL}/blob/main/docs/configuration.md#suppression-comments)).",
         "",
         "## References",
         "",

@@ -208,3 +208,18 @@ def test_show_source_is_the_default_on_a_terminal(tmp_path):
     assert proc.returncode == 1
     assert out.startswith("ML001 warning: ") and " --> Dockerfile:1:1" in out
     assert max(len(line) for line in out.splitlines()) <= 60
+
+
+# --------------------------------------------------------------------------- stdin and its build context
+
+
+def test_stdin_reads_the_context_of_its_stdin_filename():
+    text = (EXAMPLE / "Dockerfile").read_text()
+    named = run_cli("--no-show-source", "--stdin-filename", str(EXAMPLE / "Dockerfile"), "-", input=text)
+    assert f"{EXAMPLE / 'requirements.txt'}:3:1: ML002 " in named.stdout.decode()
+
+
+def test_stdin_without_a_context_says_so_once():
+    out = run_cli("--no-show-source", "-", input=(EXAMPLE / "Dockerfile").read_text()).stdout.decode()
+    (line,) = [line for line in out.splitlines() if " ML014 " in line]
+    assert line.count("--context") == 1, line
