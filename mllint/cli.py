@@ -354,7 +354,11 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             from mllint.dependents import reports as dependent_reports
 
             note = (lambda line: None) if quiet else (lambda line: click.echo(f"mllint: {line}", err=True))
-            yield from dependent_reports(dependency_files, linted, read, lint_one, exclude, note)
+            # those Dockerfiles are not inputs: linted as they are, never fixed (--fix writes only what it is given)
+            yield from dependent_reports(dependency_files, linted, read,
+                                         lambda source: linter.lint_text(source.text, source.path,
+                                                                         skip=session.skipped_rules(source.path)),
+                                         exclude, note)
     try:
         # each file is reported and dropped as soon as it is linted: memory stays flat (docs/performance.md)
         for source, report in linted_inputs():

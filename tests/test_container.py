@@ -70,3 +70,36 @@ def test_every_copied_file_exists_and_passes_dockerignore():
         assert (ROOT / source).exists(), source
         assert source.rstrip("/") in allowed, f"{source} is not let in by .dockerignore"
     assert "mllint" in allowed and "rules" in allowed and ".github/action-requirements.lock" in allowed
+
+
+def test_docs_docker_commands_run(tmp_path):
+    """docs/integrations.md's `docker run` lines, run as the container would run them: the arguments after
+    the image replace its CMD, stdin comes from the redirection, and `-v "$PWD:/work"` makes the
+    checkout the working directory. Only the image build is left out (no Docker engine here)."""
+    import shlex
+
+    from test_integrations_docs import snippet
+
+    lines = snippet("docker").splitlines()
+    assert lines[0] == "docker build -t mllint ."
+    cmd = next(i for i in parse(DOCKERFILE.read_text()).stages[-1].instructions if i.keyword == "CMD")
+    default = json.loads(cmd.raw.line_text.split(None, 1)[1])
+    bad = "FROM tensorflow/tensorflow:latest-gpu\nRUN pip install --no-cache-dir keras==3.3.3\n"
+    (tmp_path / "Dockerfile").write_text(bad)
+    runs = [line.split("#")[0].strip() for line in lines[1:]]
+    assert len(runs) == 3
+    for line in runs:
+        words = shlex.split(line.replace('"$PWD:/work"', "PWD:/work"))
+        assert words[:3] == ["docker", "run", "--rm"]
+        stdin = None
+        if "<" in words:
+            stdin = (tmp_path / words[words.index("<") + 1]).read_text()
+            words = words[:words.index("<")]
+        rest = words[3:]
+        while rest[0].startswith("-"):
+            rest = rest[2:] if rest[0] == "-v" else rest[1:]
+        image, args = rest[0], rest[1:] or default
+        assert image == "mllint" and args[0] == "mllint", line
+        result = run_cli(*args[1:], input=stdin, cwd=tmp_path)
+        assert result.returncode == 1, (line, result.stderr)
+        assert b"ML001" in result.stdout, line

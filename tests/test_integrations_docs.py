@@ -33,6 +33,7 @@ EXERCISED = {
     "gitlab-ci": "test_integrations_docs::test_gitlab_job_runs",
     "plain-ci": "test_integrations_docs::test_plain_ci_runs",
     "exit-codes": "test_integrations_docs::test_exit_code_script_runs",
+    "docker": "test_container::test_docs_docker_commands_run",
 }
 
 BAD = "FROM tensorflow/tensorflow:latest-gpu\nRUN pip install --no-cache-dir keras==3.3.3\n"

@@ -223,3 +223,44 @@ def test_stdin_without_a_context_says_so_once():
     out = run_cli("--no-show-source", "-", input=(EXAMPLE / "Dockerfile").read_text()).stdout.decode()
     (line,) = [line for line in out.splitlines() if " ML014 " in line]
     assert line.count("--context") == 1, line
+
+
+# --------------------------------------------------------------------------- dependency files as inputs
+
+
+REQUIRING = ("FROM python:3.12-slim\nWORKDIR /srv\nCOPY requirements.txt .\n"
+             "RUN pip install -r requirements.txt\n")  # ML003 on the RUN, which --fix can fix
+
+
+def test_a_requirements_file_is_linted_through_the_dockerfiles_that_read_it(tmp_path):
+    workspace_with(tmp_path, {".git/HEAD": "", "svc/Dockerfile": REQUIRING,
+                              "svc/requirements.txt": "numpy==2.1.3\ntorch>=2.0\n",
+                              "other/Dockerfile": CLEAN, "other/requirements.txt": "torch\n"})
+    result = run_cli("--no-show-source", "requirements.txt", cwd=tmp_path / "svc")
+    assert result.returncode == 1
+    assert result.stdout.decode().splitlines() == [
+        "requirements.txt:2:1: ML002 warning `torch` is installed without an exact version (`torch>=2.0`), so each "
+        "build can resolve a newer release, which can bring a different CUDA build and a higher driver "
+        "requirement; pin it, e.g. `torch==<version>`. [unpinned-ml-package]",
+        "1 finding (1 warning) in 1 file."]  # the Dockerfile's own ML003 is not this file's
+    unread = run_cli("--no-show-source", "other/requirements.txt", cwd=tmp_path)
+    assert unread.returncode == 0
+    assert unread.stderr.decode() == ("mllint: other/requirements.txt: no Dockerfile below . reads it (through COPY "
+                                      "and an install); nothing to lint\n")
+
+
+def test_fix_never_writes_a_dockerfile_that_was_not_given(tmp_path):
+    workspace_with(tmp_path, {".git/HEAD": "", "Dockerfile": REQUIRING, "requirements.txt": "torch>=2.0\n"})
+    result = run_cli("--fix", "requirements.txt", cwd=tmp_path)
+    assert result.returncode == 1 and b"requirements.txt:1:1: ML002" in result.stdout
+    assert (tmp_path / "Dockerfile").read_text() == REQUIRING
+
+
+def test_gitlab_tells_apart_two_dockerfiles_reading_one_file(tmp_path):
+    workspace_with(tmp_path, {"a.Dockerfile": REQUIRING.replace("RUN pip", "RUN pip"),
+                              "b.Dockerfile": REQUIRING.replace("python:3.12-slim", "python:3.11-slim"),
+                              "requirements.txt": "torch>=2.0\n"})
+    issues = json.loads(run_cli("--format", "gitlab", "a.Dockerfile", "b.Dockerfile", cwd=tmp_path).stdout)
+    torch = [i for i in issues if i["check_name"] == "ML002"]
+    assert [i["location"]["path"] for i in torch] == ["requirements.txt", "requirements.txt"]
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
