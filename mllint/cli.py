@@ -17,9 +17,9 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab")
 LINT_EPILOG = """\b
 Examples:
   mllint Dockerfile                      lint one file
-  mllint                                 every Dockerfile below the current directory (as `mllint .`)
-  mllint requirements.txt                the findings in it, through the Dockerfiles that install it
-  mllint --show-source Dockerfile        each finding with its line underlined (the default on a terminal)
+  mllint                                 every Dockerfile below the current directory
+  mllint requirements.txt                its findings, through the Dockerfiles that install it
+  mllint --show-source Dockerfile        each finding's line underlined (default on a terminal)
   mllint --statistics .                  how many findings each rule has
   mllint --format sarif -o mllint.sarif  SARIF 2.1.0 for GitHub code scanning
   mllint --ignore pip-cache-not-disabled --select ML001 Dockerfile
@@ -241,7 +241,9 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
                  sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs,
                  fix, diff, unsafe_fixes, no_cache, show_source, statistics, quiet, exit_zero, show_suppressed,
                  inline_ignores, target):
-    """Lint Dockerfiles (files, directories searched recursively, or - for stdin)."""
+    """Lint Dockerfiles (files, directories searched recursively, or - for stdin; no path: the current
+    directory). A requirements, constraints, pyproject.toml or environment.yml file is linted through the
+    repository's Dockerfiles that install it."""
     from mllint.engine import SelectionError
     from mllint.report import open_stream
     from mllint.report.stream import FileOutput, OutputError
