@@ -79,6 +79,7 @@ class Unchecked:
 class Dependencies:
     declared: dict[int, list[Install]] = field(default_factory=dict)  # id(install.record) -> derived
     unchecked: list[Unchecked] = field(default_factory=list)
+    unread_constraints: dict[int, list[str]] = field(default_factory=dict)  # id(command) -> constraints files not read
 
 
 def with_declared(installs: Iterable[Install], kinds: tuple[str, ...] = ("requirement",)) -> Iterator[Install]:
@@ -104,6 +105,14 @@ def read_files(dockerfile: Dockerfile) -> list[str]:
     if not deps:
         return []
     return sorted({derived.instruction.origin.path for found in deps.declared.values() for derived in found})
+
+
+def unread_constraints(install: Install) -> list[str] | None:
+    """Constraints files of the install's command that could not be read; None when files were not followed."""
+    deps = install.stage.dockerfile.facts.get(KEY) if install.stage else None
+    if deps is None:
+        return None
+    return list(deps.unread_constraints.get(id(install.record.command), ()))
 
 
 def origin_of(instruction: Instruction) -> Origin | None:
@@ -162,6 +171,9 @@ class _Follower:
             for name in record.requirement_files:
                 self._requirements_file(name, cwd, base, line, col, depth=0, pip=True)
             for name in record.constraint_files:
+                self._constraints_file(name, cwd, base, line, col)
+            variable = "UV_CONSTRAINT" if manager == "uv" else "PIP_CONSTRAINT"
+            for name in (install.env.get(variable) or "").split():  # a constraints file in force by ENV/ARG
                 self._constraints_file(name, cwd, base, line, col)
             for requirement in record.requirements:
                 if _is_project_dir(requirement):
@@ -410,9 +422,34 @@ class _Follower:
             return
         self._pip_lines(_logical_lines(text), shown, offset, folder, depth, pip_options)
 
-    def _constraints_file(self, name: str, cwd: str | None, at: Instruction, line: int, column: int) -> None:
-        """A constraints file bounds versions: nothing to judge in it, but it must be readable."""
+    def _constraints_file(self, name: str, cwd: str | None, at: Instruction, line: int, column: int,
+                          depth: int = 0) -> None:
+        """A constraints file bounds versions: nothing in it is installed or judged, but its exact pins fix
+        what the install resolves (``mllint.resolution``), so its lines become ``kind="constraint"``
+        installs. One that cannot be read is no ML014 note (it may still pin: resolution says so)."""
         self.extra["constraint_files"].append(name)
+        before = len(self.deps.unchecked)
+        opened = self._open(name, cwd, at, line, column)
+        del self.deps.unchecked[before:]
+        if opened is None:
+            self.deps.unread_constraints.setdefault(id(self.install.record.command), []).append(name)
+            return
+        text, shown, offset, container = opened
+        if container in self.seen or depth > MAX_DEPTH:
+            return
+        self.seen.add(container)
+        for number, col, logical, written in _logical_lines(text):
+            origin = Origin(shown, number + offset, col, col + len(written.rstrip()), written, "constraint")
+            if logical.startswith("-"):
+                words = logical.split(None, 1)
+                option = _PIP_SHORT.get(words[0].split("=", 1)[0], words[0].split("=", 1)[0])
+                value = words[0].split("=", 1)[1] if "=" in words[0] else (words[1] if len(words) > 1 else "")
+                if option == "--constraint" and value.strip():
+                    self._constraints_file(value.strip(), posixpath.dirname(container), at, line, column, depth + 1)
+                continue
+            requirement = parse_pip_requirement(_strip_line_options(logical))
+            if requirement.name:
+                self._add(self._pip_record(requirement), origin)
 
     def _pip_lines(self, lines: list[tuple[int, int, str, str]], shown: str, offset: int, folder: str,
                    depth: int, pip_options: tuple = ()) -> None:
@@ -446,7 +483,7 @@ class _Follower:
         here = self._declared_at(replace(origin, kind="option"))
         if option in ("--requirement", "--constraint") and value:
             if option == "--constraint":
-                self.extra["constraint_files"].append(value)
+                self._constraints_file(value, folder, here, origin.line, origin.column, depth + 1)
                 return
             self._requirements_file(value, folder, here, origin.line, origin.column, depth + 1, pip=True)
         elif option == "--editable" and value:

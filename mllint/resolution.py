@@ -337,7 +337,7 @@ def _base_image_pin(install: Install, requirement: Requirement) -> PinnedInEffec
     source = ""
     if name in shipped and shipped[name].version:
         version, source = shipped[name].version, f"{shipped[name].source} ships {name} {shipped[name].version}"
-    elif name in COMPANIONS and torch is not None and torch.version:
+    elif name in COMPANIONS and torch is not None and torch.version and not _pins_other_torch(install, torch.version):
         parsed = parse_version(torch.version)
         companion = companion_of(name, parsed)[0] if parsed is not None else None
         if companion:
@@ -353,23 +353,32 @@ def _base_image_pin(install: Install, requirement: Requirement) -> PinnedInEffec
                                         "(no --upgrade or reinstall)", version)
 
 
+def _pins_other_torch(install: Install, shipped: str) -> bool:
+    """The same install pins torch to another version than the image's: the image's companion no longer fits."""
+    pinned = _pin_of("pytorch" if install.manager == "conda" else "torch", same_resolution(install), wildcard=True)
+    if pinned is None:
+        return False
+    mine, theirs = parse_version(pinned[0]), parse_version(shipped)
+    return mine is None or theirs is None or mine.release[: len(mine.release)] != theirs.release[: len(mine.release)]
+
+
 def _constraint_pin(install: Install, requirement: Requirement, group: list[Install]) -> PinnedInEffect | None:
     if install.manager not in PY_MANAGERS:
         return None
-    declared = [m for m in group if _origin_kind(m) == "constraint"]
-    for member in declared:
+    from mllint.depfiles import unread_constraints
+
+    for member in group:
+        if _origin_kind(member) != "constraint":
+            continue
         for line in member.requirements:
             version = _exact(line, member) if line.name == requirement.name else None
             if version:
                 return PinnedInEffect("constraint", f"the constraints file {member.instruction.origin.path} pins "
                                                     f"`{line.raw.strip()}`", version)
-    if declared:
-        return None  # the constraints were read and do not pin it
-    files = list(install.record.constraint_files)
-    variable = "UV_CONSTRAINT" if install.manager == "uv" else "PIP_CONSTRAINT"
-    value = (install.env.get(variable) or "").strip()
-    if value:
-        files.append(value)
-    if files:
-        return PinnedInEffect("constraint", f"the constraints file {files[0]} (not read) may pin it")
-    return None
+    unread = unread_constraints(install)
+    if unread is None:  # files not followed: every constraints file may pin it
+        variable = "UV_CONSTRAINT" if install.manager == "uv" else "PIP_CONSTRAINT"
+        unread = [*install.record.constraint_files, *(install.env.get(variable) or "").split()]
+    if unread:
+        return PinnedInEffect("constraint", f"the constraints file {unread[0]} (not read) may pin it")
+    return None  # every constraints file was read, and none pins it

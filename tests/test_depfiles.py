@@ -147,3 +147,54 @@ def test_file_outside_the_context_is_refused(lint, tmp_path):
                                     "RUN pip install --no-cache-dir -r /r.txt\n"})
     report = _lint_dir(lint, ctx, ("ML002", "ML014"))
     assert [f.rule_id for f in report.findings] == ["ML014"]
+
+
+# --------------------------------------------------------------------------- ML014's wrong cases (issue 11)
+
+
+def _unchecked(lint, root):
+    report = _lint_dir(lint, root, select=("ML014",))
+    return [(f.line, f.message) for f in report.findings]
+
+
+def test_a_directory_copy_brings_the_files_below_it(tmp_path, lint):
+    # `COPY tests/ tests/` brings tests/utils/pyproject.toml: it is looked for in the context, not "not copied"
+    _write(tmp_path, {"Dockerfile": "FROM python:3.11-slim\nWORKDIR /w\nCOPY tests/ tests/\n"
+                                    "RUN pip install --no-cache-dir -e tests/utils\n"})
+    found = _unchecked(lint, tmp_path)
+    assert len(found) == 1 and "tests/utils/pyproject.toml is not in the build context" in found[0][1], found
+    assert "no COPY" not in found[0][1]
+    _write(tmp_path, {"tests/utils/pyproject.toml": '[project]\nname = "u"\ndependencies = ["torch"]\n'})
+    report = _lint_dir(lint, tmp_path, select=("ML002", "ML014"))
+    assert [(f.rule_id, f.path.rsplit("/", 1)[-1], f.line) for f in report.findings] == [("ML002", "pyproject.toml", 3)]
+
+
+def test_no_deps_projects_are_not_followed(tmp_path, lint):
+    _write(tmp_path, {"pyproject.toml": '[project]\nname = "p"\ndynamic = ["dependencies"]\n',
+                      "Dockerfile": "FROM python:3.11-slim\nCOPY . /src\nRUN pip install --no-cache-dir --no-deps /src\n"})
+    assert _unchecked(lint, tmp_path) == []
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndependencies = ["torch"]\n')
+    assert _lint_dir(lint, tmp_path).findings == []  # torch is never installed
+
+
+def test_shell_variables_are_not_build_arguments(tmp_path, lint):
+    _write(tmp_path, {"Dockerfile": "FROM python:3.11-slim\nARG EXTRA\nCOPY . /src\n"
+                                    "RUN for f in base gpu; do pip install --no-cache-dir -r /src/req-$f.txt; done\n"
+                                    "RUN V=gpu && pip install --no-cache-dir -r /src/req-${V}.txt\n"
+                                    "RUN pip install --no-cache-dir -r /src/req-$EXTRA.txt\n"})
+    found = _unchecked(lint, tmp_path)
+    assert [line for line, _ in found] == [4, 5, 6]
+    assert all("--build-arg" not in message and "shell variable the RUN itself sets" in message
+               for _, message in found[:2]), found
+    assert "build argument without a known value" in found[2][1] and "--build-arg" in found[2][1]
+
+
+def test_constraints_files_are_read_and_pin_in_effect(tmp_path, lint):
+    _write(tmp_path, {"c.txt": "torch==2.4.1\n-c more.txt\n", "more.txt": "vllm==0.6.3\n",
+                      "Dockerfile": "FROM python:3.11-slim\nCOPY c.txt more.txt /app/\n"
+                                    "RUN pip install --no-cache-dir -c /app/c.txt torch vllm transformers\n"
+                                    "ENV PIP_CONSTRAINT=/app/c.txt\nRUN pip install --no-cache-dir torch\n"
+                                    "RUN pip install --no-cache-dir -c /etc/other.txt jax\n"})
+    report = _lint_dir(lint, tmp_path, select=("ML002", "ML014"))
+    assert [(f.rule_id, f.line) for f in report.findings] == [("ML002", 3)]  # transformers; /etc/other.txt may pin jax
+    assert "`transformers`" in report.findings[0].message
