@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from mllint import knowledge
@@ -46,11 +47,13 @@ __all__ = [
     "ShippedFramework",
     "companion_of",
     "creates_env",
+    "forced",
     "keeps_installed",
     "pinned_in_effect",
     "same_resolution",
     "separate_environment",
     "shipped_frameworks",
+    "upgraded",
 ]
 
 COMPANIONS = ("torchvision", "torchaudio")
@@ -159,7 +162,7 @@ def companion_of(name: str, torch: Version) -> tuple[str | None, bool]:
 
 _VENV_TOOLS = ("virtualenv",)
 _STANDARD_BIN = ("/usr/bin/", "/usr/local/bin/", "/opt/conda/bin/", "/bin/")
-_REINSTALL = {"--force-reinstall", "--ignore-installed", "-I", "--reinstall", "--upgrade", "-U"}
+_FORCE_OPTIONS = {"--force-reinstall", "--ignore-installed", "-I", "--reinstall"}
 
 
 def creates_env(argv: tuple[str, ...]) -> bool:
@@ -211,15 +214,32 @@ def separate_environment(install: Install) -> bool:
     return False
 
 
+def forced(install: Install, name: str) -> bool:
+    """The install reinstalls whatever is installed (``--force-reinstall``, ``-I``, uv ``--reinstall[-package]``)."""
+    for key, value in install.record.options:
+        if key in _FORCE_OPTIONS:
+            return True
+        if key == "--reinstall-package" and value and canonicalize_name(value) == name:
+            return True
+    return False
+
+
+def upgraded(install: Install, name: str) -> bool:
+    """The install upgrades ``name`` (``-U``/``--upgrade``, uv ``-P name``; conda ``update``, ``--update-deps``)."""
+    record = install.record
+    if install.manager == "conda":
+        return install.action == "update" or record.has_option("--update-deps")
+    for key, value in record.options:
+        if key == "--upgrade":
+            return True
+        if key == "--upgrade-package" and value and canonicalize_name(value.split("==")[0]) == name:
+            return True
+    return False
+
+
 def keeps_installed(install: Install, name: str) -> bool:
     """Whether pip/uv keep an installed ``name`` that satisfies the requirement (no upgrade, no reinstall)."""
-    for key, value in install.record.options:
-        if key in _REINSTALL:
-            return False
-        if key in ("--upgrade-package", "--reinstall-package", "-P") and value:
-            if parse_pip_requirement(value.split("==")[0]).name == name:
-                return False
-    return True
+    return not forced(install, name) and not upgraded(install, name)
 
 
 # --------------------------------------------------------------------------- pins in effect

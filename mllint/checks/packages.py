@@ -27,7 +27,9 @@ from mllint.dockerfile import Install, Stage
 from mllint.environment import environment
 from mllint.installs import Requirement, parse_version
 from mllint.resolution import ShippedFramework, pinned_in_effect, shipped_frameworks
+from mllint.resolution import forced as _forced
 from mllint.resolution import separate_environment as _separate_environment
+from mllint.resolution import upgraded as _upgraded
 from mllint.rule import Hit, Severity
 
 PY_MANAGERS = ("pip", "uv")
@@ -275,7 +277,6 @@ def _unpinned_hit(install: Install, requirement: Requirement, ngc_constraint: bo
 
 # --------------------------------------------------------------------------- ML006
 
-_FORCE_OPTIONS = {"--force-reinstall", "--ignore-installed", "-I", "--reinstall"}
 def _uninstalled_before(install: Install, names: Iterable[str]) -> bool:
     wanted = set(names)
     stage = install.stage
@@ -285,27 +286,6 @@ def _uninstalled_before(install: Install, names: Iterable[str]) -> bool:
                 break
             if other.action in ("uninstall", "remove") and any(r.name in wanted for r in other.requirements):
                 return True
-    return False
-
-
-def _forced(install: Install, name: str) -> bool:
-    for key, value in install.record.options:
-        if key in _FORCE_OPTIONS:
-            return True
-        if key == "--reinstall-package" and value and canonicalize_name(value) == name:
-            return True
-    return False
-
-
-def _upgraded(install: Install, name: str) -> bool:
-    record = install.record
-    if install.manager == "conda":
-        return install.action == "update" or record.has_option("--update-deps")
-    for key, value in record.options:
-        if key == "--upgrade":
-            return True
-        if key == "--upgrade-package" and value and canonicalize_name(value.split("==")[0]) == name:
-            return True
     return False
 
 
