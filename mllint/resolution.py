@@ -150,12 +150,10 @@ def companion_of(name: str, torch: Version) -> tuple[str | None, bool]:
     takes the newest of them); not fixed when no release is known for it or one accepts an open range
     (torchvision 0.29.x ``torch>=2.14.0``, torchaudio 2.11.x), as a newer release may be chosen.
     """
-    from mllint import torch_companions
+    from mllint.torch_companions import paired_release
 
-    found, open_ended = torch_companions.accepting_releases(name, str(torch))
-    if not found or open_ended:
-        return None, False
-    return found[-1], True
+    release = paired_release(name, str(torch))
+    return release, release is not None
 
 
 # --------------------------------------------------------------------------- where an install goes
