@@ -106,13 +106,12 @@ def _parse_jobs(value: str) -> int | None:
     return int(value)
 
 
-def _write_fixed(path: str, text: str) -> None:
-    """Write fixed text back, keeping a UTF-8 BOM the file had (the linted text has none)."""
-    from mllint.fixes import BOM, write_atomically
+def _fixes(count: int) -> str:
+    return f"{count} fix{'es' if count != 1 else ''}"
 
-    with open(path, "rb") as handle:
-        bom = BOM if handle.read(3) == b"\xef\xbb\xbf" else ""
-    write_atomically(path, bom + text)
+
+def _files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"
 
 
 def _problem_line(path: str, problem: str, unread: bool = False) -> str:
@@ -301,10 +300,15 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
                              unsafe=unsafe_fixes)
             report = fixed.report
             if fix and fixed.count:
+                from mllint.fixes import FixNotWritten, write_fixed
+
                 try:
-                    _write_fixed(source.path, fixed.text)
-                except OSError as exc:
-                    report.problems.insert(0, f"cannot write the fixes: {exc.strerror or exc}")
+                    write_fixed(source.path, source.text, fixed.text)
+                except FixNotWritten as exc:  # the file stands as it was: report it so
+                    report = fixed.original
+                    report.fixes_not_written = fixed.count
+                    report.problems.insert(0, f"{exc}; {_fixes(fixed.count)} not written")
+                    fixed = None
         else:
             report = linter.lint_text(source.text, source.path, skip=skip)
         if source.problem:
@@ -335,7 +339,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
     if recorded is not None or write_baseline:
         from mllint import baseline
     kept = []  # --write-baseline: what the baseline records of each file
-    fixed_files = fixed_edits = 0
+    fixed_files = fixed_edits = unwritten_files = unwritten_edits = 0
     exclude = config.excluded if config.exclude else None
     from mllint.dependents import split_inputs
 
@@ -366,6 +370,9 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
         for source, report in linted_inputs():
             for problem in report.problems:
                 click.echo(_problem_line(source.path, problem, report.unread and report.counted), err=True)
+            if report.fixes_not_written:
+                unwritten_files += 1
+                unwritten_edits += report.fixes_not_written
             if report.fixes:
                 fixed_files += 1
                 fixed_edits += sum(report.fixes[2].values())
@@ -382,15 +389,16 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             stream.add(report)
 
         if fix or diff:
-            plural = (f"{fixed_edits} fix{'es' if fixed_edits != 1 else ''} in "
-                      f"{fixed_files} file{'s' if fixed_files != 1 else ''}")
+            plural = f"{_fixes(fixed_edits)} in {_files(fixed_files)}"
             if diff:
                 if not quiet:
                     click.echo(f"mllint: {plural} would be applied by --fix"
                                f"{' --unsafe-fixes' if unsafe_fixes else ''}.", err=True)
                 sys.exit(2 if tally.problem_files else 1 if fixed_files else 0)
             if not quiet:
-                click.echo(f"mllint: applied {plural}.", err=True)
+                unwritten = f"; {_fixes(unwritten_edits)} in {_files(unwritten_files)} not written" \
+                    if unwritten_files else ""
+                click.echo(f"mllint: applied {plural}{unwritten}.", err=True)
         if write_baseline:
             _write_baseline(write_baseline, kept)
         stream.close()

@@ -40,6 +40,7 @@ class FileReport:
     text: str | None = None  # the linted text, for --show-source
     dependency_files: list[str] = field(default_factory=list)  # the requirements etc. files it read
     summarised: list[Finding] = field(default_factory=list)  # findings of "output: summary" rules not selected by name
+    fixes_not_written: int = 0  # --fix: edits found but not written (the file is reported as it is)
 
 
 def resolve_rules(rules: Iterable[Rule], names: Iterable[str]) -> set[str]:

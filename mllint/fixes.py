@@ -10,8 +10,10 @@ dropped, and so is a pass after which the file no longer parses or has more inpu
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -143,6 +145,7 @@ class FixResult:
     text: str  # the fixed text (== the input when nothing applied)
     applied: Counter = field(default_factory=Counter)  # rule id -> edits applied
     report: "FileReport | None" = None  # the lint of the final text
+    original: "FileReport | None" = None  # the lint of the input text (what stands if the fix is not written)
     lines: set = field(default_factory=set)  # lines that edits changed (edits never add or remove lines)
 
     @property
@@ -157,7 +160,7 @@ def _wanted(finding, unsafe: bool) -> bool:
 def fix_text(text: str, lint: Callable[[str], "FileReport"], unsafe: bool = False) -> FixResult:
     """Lint, apply the fixes, lint again until no edit applies; ``lint`` maps text to a FileReport."""
     report = lint(text)
-    result = FixResult(text, Counter(), report)
+    result = FixResult(text, Counter(), report, report)
     if report.fatal:
         return result
     for _ in range(MAX_PASSES):
@@ -197,21 +200,150 @@ def unified_diff(path: str, before: str, after: str) -> str:
     return "".join(out)
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8, line ends untouched), keeping its permission bits."""
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777
+class FixNotWritten(Exception):
+    """A fixed file was left as it was; the message (one line) says why."""
+
+
+def _content_now(fd: int) -> tuple[bytes, os.stat_result]:
+    info = os.fstat(fd)
+    chunks, offset = [], 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks), info
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino, a.st_size, a.st_mtime_ns) == (b.st_dev, b.st_ino, b.st_size, b.st_mtime_ns)
+
+
+def write_fixed(path: str, linted: str, fixed: str) -> str:
+    """Replace the file's content ``linted`` by ``fixed`` (UTF-8, keeping a BOM the file has), or raise
+    FixNotWritten and leave the file as it is. Returns how it was written: "replaced" or "in place".
+
+    - A symbolic link is followed: its target is fixed, the link stays.
+    - A file without write permission (for anyone: root too) is not written: "not writable".
+    - The file is written in place, keeping its inode, owner, hard links and extended attributes, when a
+      new file renamed over it would lose any of them (or its directory cannot take a new file); else a
+      temporary file with the same permission bits is renamed over it, atomically.
+    - Just before replacing it, the file must still hold exactly the bytes that were linted (same size,
+      modification time and content): else "changed while fixing".
+    """
+    real = os.path.realpath(path)
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise FixNotWritten(f"cannot be read again ({exc.strerror or exc})") from None
+    try:
+        current, info = _content_now(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise FixNotWritten("not a regular file")
+    if not info.st_mode & 0o222 or not os.access(real, os.W_OK):
+        raise FixNotWritten(f"not writable (mode {stat.S_IMODE(info.st_mode):o})")
+    linted_bytes = linted.encode("utf-8")
+    bom = BOM.encode() if current == BOM.encode() + linted_bytes else b""  # the linted text has none
+    if current != bom + linted_bytes:
+        raise FixNotWritten("changed while fixing")
+    new = bom + fixed.encode("utf-8")
+    if _keep_in_place(real, info):
+        _write_in_place(real, info, current, new)
+        return "in place"
+    try:
+        _replace(real, info, current, new)
+    except _InPlaceInstead:
+        _write_in_place(real, info, current, new)
+        return "in place"
+    return "replaced"
+
+
+class _InPlaceInstead(Exception):
+    """A new file cannot carry the old one's identity: write in place."""
+
+
+def _keep_in_place(real: str, info: os.stat_result) -> bool:
+    if info.st_nlink > 1:
+        return True  # a rename would split the hard links
+    directory = os.path.dirname(real)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return True
+    try:
+        return bool(os.listxattr(real))  # ACLs, SELinux labels: a new file would not have them
+    except (AttributeError, OSError):
+        return False
+
+
+def _unchanged(real: str, info: os.stat_result, current: bytes) -> bool:
+    """The file still is the one read, with the same size, modification time and content."""
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        now, now_info = _content_now(fd)
+    finally:
+        os.close(fd)
+    return now == current and _same_file(now_info, info)
+
+
+def _replace(real: str, info: os.stat_result, current: bytes, new: bytes) -> None:
     import tempfile  # only for --fix
 
-    fd, temporary = tempfile.mkstemp(prefix=".mllint-", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        fd, temporary = tempfile.mkstemp(prefix=".mllint-fix-", dir=os.path.dirname(real))
+    except OSError:
+        raise _InPlaceInstead() from None  # the directory takes no new file
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(new)
+            handle.flush()
+            os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
+            made = os.fstat(handle.fileno())
+            if (made.st_uid, made.st_gid) != (info.st_uid, info.st_gid):
+                try:
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+                except OSError:
+                    raise _InPlaceInstead() from None  # the owner would change
+                os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))  # chown clears set-id bits
+            os.fsync(handle.fileno())
+        if not _unchanged(real, info, current):
+            raise FixNotWritten("changed while fixing")
+        os.replace(temporary, real)
+    except OSError as exc:
+        _remove(temporary)
+        raise FixNotWritten(f"cannot be written ({exc.strerror or exc})") from None
     except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+        _remove(temporary)
         raise
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _write_in_place(real: str, info: os.stat_result, current: bytes, new: bytes) -> None:
+    try:
+        fd = os.open(real, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise FixNotWritten(f"cannot be written ({exc.strerror or exc})") from None
+    try:
+        now, now_info = _content_now(fd)
+        if now != current or not _same_file(now_info, info):
+            raise FixNotWritten("changed while fixing")
+        if len(new) > len(current) and hasattr(os, "posix_fallocate"):
+            try:  # a full disk fails here, before a byte of the file has changed
+                os.posix_fallocate(fd, 0, len(new))
+            except OSError as exc:
+                if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                    raise
+        os.pwrite(fd, new, 0)
+        os.ftruncate(fd, len(new))
+        os.fsync(fd)
+    except OSError as exc:
+        raise FixNotWritten(f"cannot be written ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
