@@ -208,7 +208,7 @@ def _cannot_write(output: str, exc: Exception):
               help="Judge end-of-life dates as of this day (default: today).")
 @click.option("--target", default=None, metavar="STAGE", help="The stage the image is built from, as `docker build "
               "--target` takes it (default: the last stage and every stage no other stage uses); see docs/shipping.md.")
-@click.option("--context", "build_context", type=click.Path(file_okay=False), default=None, metavar="DIR",
+@click.option("--context", "build_context", type=click.Path(), default=None, metavar="DIR",
               help="Build context in which to read the requirements, pyproject and conda environment files "
               "that installs name (default: each Dockerfile's directory).")
 @click.option("-j", "--jobs", default="auto", metavar="N|auto", show_default=True,
@@ -263,6 +263,11 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
     from mllint.reader import DiskReader
 
     reader = DiskReader()  # every file the run follows is read through it (mllint.reader)
+    if build_context and reader.kind(build_context) != "dir":
+        missing = reader.kind(build_context) == "missing"
+        click.echo(_problem_line(f"--context {build_context}", "no such directory" if missing else "not a directory"),
+                   err=True)
+        sys.exit(2)
     session = _session(config_file, no_config, reader)
     config = session.config
     try:

@@ -33,11 +33,13 @@ from fnmatch import fnmatchcase
 
 from mllint.dockerfile import Dockerfile, Install, Instruction, Stage
 from mllint.installs import InstallRecord, Requirement, parse_conda_spec, parse_pip_requirement
+from mllint.memo import per_stage
 from mllint.reader import ContextReader
 from mllint.variables import split_words
 
 KEY = "dependency_files"
-MAX_DEPTH = 10
+MAX_DEPTH = 10  # -r includes followed this deep
+MAX_DECLARED = 10_000  # requirements followed per install, over all its files (time stays bounded)
 
 
 # --------------------------------------------------------------------------- the model
@@ -158,6 +160,7 @@ class _Follower:
         self.extra: dict[str, list] = {"index_url": [], "extra_index_urls": [], "find_links": [],
                                        "constraint_files": [], "pre": []}
         self.seen: set[str] = set()
+        self.capped: str | None = None  # the file in which MAX_DECLARED was reached
 
     # -- entry -----------------------------------------------------------------
     def run(self) -> None:
@@ -183,13 +186,18 @@ class _Follower:
                 self._environment_file(name, cwd, base, line, col)
             for name in record.requirement_files:
                 self._requirements_file(name, cwd, base, line, col, depth=0, pip=False)
+        if self.capped:
+            self._unchecked(base, line, col, self.capped, f"with the files it includes it declares more than "
+                            f"{MAX_DECLARED:,} requirements, and mllint checks the first {MAX_DECLARED:,}")
         if not self.derived:
             return
         extra = self.extra
+        merge = any(extra.values())
         derived = []
         for item in self.derived:
             rec = item.record
-            if rec.manager in ("pip", "uv") and item.instruction.origin.kind == "requirement":
+            if rec.manager in ("pip", "uv") and item.instruction.origin.kind == "requirement" \
+                    and (merge or rec.action == "sync"):
                 rec = replace(
                     rec,
                     index_url=rec.index_url or (extra["index_url"][-1] if extra["index_url"] else None),
@@ -205,20 +213,10 @@ class _Follower:
 
     # -- where the RUN runs ------------------------------------------------------
     def _cwd(self) -> str | None:
-        wd: str | None = "/"
-        for member in reversed(self.stage.lineage):
-            for instruction in member.instructions:
-                if instruction is self.run_instruction:
-                    break
-                if instruction.keyword == "WORKDIR":
-                    wd = _join(wd, instruction.expand(instruction.value.strip()).value)
-        for placed in self.run_instruction.commands:
-            if placed.command is self.install.record.command:
-                break
-            argv = placed.command.argv
-            if argv and argv[0] == "cd":
-                target = argv[1] if len(argv) > 1 else "/root"
-                wd = _join(wd, self.run_instruction.expand(target, self.install.env).value)
+        """The directory the install runs in: the WORKDIR, then the RUN's `cd`s before it."""
+        wd = self._cwd_at(self.run_instruction)
+        for target in _cds_before(self.run_instruction, self.install.record.command):
+            wd = _join(wd, self.run_instruction.expand(target, self.install.env).value)
         return wd
 
     def _unchecked(self, at: Instruction, line: int, column: int, file: str, reason: str) -> None:
@@ -250,14 +248,7 @@ class _Follower:
             if source is None:
                 return _Found(reason="its bind mount's source uses a build argument without a known value")
             return _Found(context_path=_clean(posixpath.join(source, rel)))
-        copies = []
-        for member in reversed(self.stage.lineage):
-            for instruction in member.instructions:
-                if instruction is run:
-                    break
-                if instruction.keyword in ("COPY", "ADD"):
-                    copies.append(instruction)
-        for instruction in reversed(copies):
+        for instruction in _walk(self.stage).copies_before(run):
             found = self._match_copy(instruction, container_path)
             if found is not None:
                 return found
@@ -265,14 +256,7 @@ class _Follower:
                              "build context (it may come from the base image or an earlier RUN)")
 
     def _cwd_at(self, upto: Instruction) -> str | None:
-        wd: str | None = "/"
-        for member in reversed(self.stage.lineage):
-            for instruction in member.instructions:
-                if instruction is upto:
-                    return wd
-                if instruction.keyword == "WORKDIR":
-                    wd = _join(wd, instruction.expand(instruction.value.strip()).value)
-        return wd
+        return _walk(self.stage).workdir_before(upto)
 
     def _match_copy(self, instruction: Instruction, path: str) -> _Found | None:
         if instruction.json_args is not None:
@@ -406,12 +390,16 @@ class _Follower:
     # -- pip requirement files ------------------------------------------------------
     def _requirements_file(self, name: str, cwd: str | None, at: Instruction, line: int, column: int,
                            depth: int, pip: bool, pip_options: tuple = ()) -> None:
+        if depth > MAX_DEPTH:
+            self._unchecked(at, line, column, name, f"it is included through more than {MAX_DEPTH} nested "
+                                                    "-r files, as deep as mllint follows")
+            return
         opened = self._open(name, cwd, at, line, column)
         if opened is None:
             return
         text, shown, offset, container = opened
-        if container in self.seen or depth > MAX_DEPTH:
-            return
+        if container in self.seen:
+            return  # a cycle: already read
         self.seen.add(container)
         if posixpath.basename(container) == "pyproject.toml":
             self._pyproject_text(text, shown, offset, (), at, line, column, name)
@@ -451,9 +439,18 @@ class _Follower:
             if requirement.name:
                 self._add(self._pip_record(requirement), origin)
 
+    def _room(self, shown: str) -> bool:
+        """Whether another requirement may be followed (MAX_DECLARED)."""
+        if len(self.derived) < MAX_DECLARED:
+            return True
+        self.capped = self.capped or shown
+        return False
+
     def _pip_lines(self, lines: list[tuple[int, int, str, str]], shown: str, offset: int, folder: str,
                    depth: int, pip_options: tuple = ()) -> None:
         for number, column, logical, written in lines:
+            if not self._room(shown):
+                return
             line_no = number + offset
             end = column + len(written.rstrip())
             origin = Origin(shown, line_no, column, max(end, column + 1), written, "requirement")
@@ -510,6 +507,8 @@ class _Follower:
     # -- conda -------------------------------------------------------------------------
     def _conda_specs(self, text: str, shown: str, offset: int) -> None:
         for number, column, logical, written in _logical_lines(text, continuations=False):
+            if not self._room(shown):
+                return
             if logical.startswith(("@", "http://", "https://", "file:")):
                 continue
             origin = Origin(shown, number + offset, column, column + len(written.rstrip()), written, "requirement")
@@ -544,7 +543,12 @@ class _Follower:
         channels = tuple(str(c) for c in data.get("channels") or () if isinstance(c, str))
         lines = text.splitlines()
         folder = posixpath.dirname(container)
+        odd = _odd_entry(dependencies)
+        if odd:
+            self._unchecked(at, line, column, name, f"{shown}: {odd}")
         for index, item in enumerate(dependencies):
+            if not self._room(shown):
+                return
             where = _lc(dependencies, index)
             if isinstance(item, str):
                 origin = _yaml_origin(shown, lines, where, offset, "requirement")
@@ -600,6 +604,9 @@ class _Follower:
         except toml.TOMLDecodeError as exc:
             self._unchecked(at, line, column, name, f"{shown} is not valid TOML ({exc})")
             return
+        except RecursionError:
+            self._unchecked(at, line, column, name, f"{shown} is not valid TOML (nested too deeply)")
+            return
         project = data.get("project")
         if not isinstance(project, dict):
             self._unchecked(at, line, column, name, f"{shown} has no [project] table (dependencies declared "
@@ -610,22 +617,88 @@ class _Follower:
         if "dependencies" in dynamic:
             self._unchecked(at, line, column, name, f"{shown} declares its dependencies as dynamic")
         else:
-            wanted.extend(d for d in project.get("dependencies") or [] if isinstance(d, str))
-        optional = project.get("optional-dependencies") or {}
+            wanted.extend(d for d in _list(project.get("dependencies")) if isinstance(d, str))
+        optional = project.get("optional-dependencies")
         own = re.sub(r"[-_.]+", "-", str(project.get("name") or "")).lower()
         for extra in extras:
-            for key, values in optional.items():
+            for key, values in (optional.items() if isinstance(optional, dict) else ()):
                 if re.sub(r"[-_.]+", "-", key).lower() == re.sub(r"[-_.]+", "-", extra).lower():
-                    wanted.extend(v for v in values or [] if isinstance(v, str))
+                    wanted.extend(v for v in _list(values) if isinstance(v, str))
         lines = text.splitlines()
+        strings = _string_positions(lines)
         for entry in wanted:
+            if not self._room(shown):
+                return
             requirement = parse_pip_requirement(entry)
             if requirement.name and requirement.name == own:
                 continue  # `pkg[gpu]` inside pkg's own extras
-            row, col = _find_string(lines, entry)
+            row, col = strings.get(f'"{entry}"') or strings.get(f"'{entry}'") or (0, 0)
             written = lines[row] if row < len(lines) else entry
             origin = Origin(shown, row + 1 + offset, col + 1, col + 1 + len(entry) + 2, written, "requirement")
             self._add(self._pip_record(requirement), origin)
+
+
+@dataclass
+class _Walk:
+    """A stage's WORKDIRs and COPY/ADD instructions, from one pass (its parents' from theirs)."""
+
+    parent: "_Walk | None"
+    workdirs: dict[int, str | None]  # id(instruction) -> the WORKDIR in force before it
+    positions: dict[int, int]  # id(instruction) -> its position in the stage
+    copies: list[tuple[int, Instruction]]  # (position, COPY or ADD) in order
+    end: str | None  # the WORKDIR in force after the stage
+
+    def workdir_before(self, instruction: Instruction) -> str | None:
+        walk: _Walk | None = self
+        while walk is not None:
+            if id(instruction) in walk.workdirs:
+                return walk.workdirs[id(instruction)]
+            walk = walk.parent
+        return self.end
+
+    def copies_before(self, instruction: Instruction) -> Iterator[Instruction]:
+        """The COPY and ADD instructions before ``instruction``, nearest first (parents' after the stage's)."""
+        walk: _Walk | None = self
+        while walk is not None:
+            limit = walk.positions.get(id(instruction), len(walk.positions))
+            for position, copy in reversed(walk.copies):
+                if position < limit:
+                    yield copy
+            walk = walk.parent
+
+
+def _cds_before(run: Instruction, command) -> list[str]:
+    """The targets of the `cd` commands of ``run`` before ``command`` (one index per RUN)."""
+    cds = run.stage.dockerfile.facts.setdefault("cd_commands", {}) if run.stage else {}
+    if id(run) not in cds:
+        targets: list[str] = []
+        before: dict[int, int] = {}  # id(command) -> how many cds precede it
+        for placed in run.commands:
+            before[id(placed.command)] = len(targets)
+            argv = placed.command.argv
+            if argv and argv[0] == "cd":
+                targets.append(argv[1] if len(argv) > 1 else "/root")
+        cds[id(run)] = (targets, before)
+    targets, before = cds[id(run)]
+    return targets[: before.get(id(command), len(targets))]
+
+
+@per_stage
+def _walk(stage: Stage) -> _Walk:
+    for ancestor in reversed(stage.lineage[1:]):  # from the top: each finds its parent's walk done
+        _walk(ancestor)
+    parent = _walk(stage.parent) if stage.parent is not None and stage.parent.index < stage.index else None
+    wd = parent.end if parent is not None else "/"
+    walk = _Walk(parent, {}, {}, [], wd)
+    for position, instruction in enumerate(stage.instructions):
+        walk.workdirs[id(instruction)] = wd
+        walk.positions[id(instruction)] = position
+        if instruction.keyword == "WORKDIR":
+            wd = _join(wd, instruction.expand(instruction.value.strip()).value)
+        elif instruction.keyword in ("COPY", "ADD"):
+            walk.copies.append((position, instruction))
+    walk.end = wd
+    return walk
 
 
 _PIP_SHORT = {"-r": "--requirement", "-c": "--constraint", "-e": "--editable", "-i": "--index-url",
@@ -728,14 +801,20 @@ def _strip_line_options(logical: str) -> str:
     return text.strip()
 
 
-def _find_string(lines: list[str], entry: str) -> tuple[int, int]:
-    for quote in ('"', "'"):
-        needle = f"{quote}{entry}{quote}"
-        for row, line in enumerate(lines):
-            col = line.find(needle)
-            if col >= 0:
-                return row, col
-    return 0, 0
+_TOML_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+
+
+def _string_positions(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Each quoted string of a TOML text (quotes included) -> (row, column) of its first occurrence: one pass."""
+    found: dict[str, tuple[int, int]] = {}
+    for row, line in enumerate(lines):
+        for match in _TOML_STRING.finditer(line):
+            found.setdefault(match.group(), (row, match.start()))
+    return found
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _load_yaml(text: str):
@@ -745,6 +824,8 @@ def _load_yaml(text: str):
     yaml = YAML(typ="rt")
     try:
         return yaml.load(text), None
+    except RecursionError:
+        return None, "is not valid YAML (nested too deeply)"
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -752,6 +833,31 @@ def _load_yaml(text: str):
         return None, f"is not valid YAML ({problem}{where})"
     except Exception as exc:  # noqa: BLE001 - a broken file must not stop the linting
         return None, f"is not valid YAML ({type(exc).__name__})"
+
+
+def _odd_entry(dependencies: list) -> str | None:
+    """What an environment file's ``dependencies`` holds that is neither a spec nor a ``pip:`` list of specs."""
+    for index, item in enumerate(dependencies):
+        if isinstance(item, str):
+            continue
+        if isinstance(item, dict) and set(item) == {"pip"} and isinstance(item["pip"], list):
+            bad = next((j for j, entry in enumerate(item["pip"]) if not isinstance(entry, str)), None)
+            if bad is None:
+                continue
+            return (f"entry {bad + 1} of its `pip:` list is {_yaml_kind(item['pip'][bad])}, not a requirement "
+                    "(the other entries were checked)")
+        return (f"entry {index + 1} of `dependencies` is {_yaml_kind(item)}, not a package spec or a `pip:` list "
+                "(the other entries were checked)")
+    return None
+
+
+def _yaml_kind(value) -> str:
+    tag = getattr(getattr(value, "tag", None), "value", None)
+    if tag:
+        return f"a value tagged {tag}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__.lower()}"
 
 
 def _lc(sequence, index: int) -> tuple[int, int]:

@@ -133,7 +133,10 @@ class Linter:
             from mllint.depfiles import attach, read_files
             from mllint.reader import context_for
 
-            attach(parsed, context_for(self.reader, path, self.build_context), path)
+            try:
+                attach(parsed, context_for(self.reader, path, self.build_context), path)
+            except Exception as exc:  # noqa: BLE001 - a file mllint cannot follow must not stop the linting
+                report.problems.append(f"its dependency files could not be followed: {type(exc).__name__}")
             report.dependency_files = read_files(parsed)
         context = CheckContext(dockerfile=parsed, path=path, today=self.today, options=self.options)
         quiet = suppressions(parsed, self.known, self.inline_ignores)

@@ -11,6 +11,7 @@ and cap its severity accordingly.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -234,7 +235,8 @@ _CUDA_LIBS = re.compile(r"^(?:cuda-libraries(?:-dev)?-\d+[-.]\d+|libcublas.*)$")
 _CUDNN = re.compile(r"^(?:libcudnn(\d+)(?:-dev)?(?:-cuda-\d+)?|cudnn(\d*)(?:-cuda-\d+)?)$")
 
 
-def _apply_instruction(env: Environment, instruction: Instruction) -> None:
+def _apply_instruction(env: Environment, instruction: Instruction, deadsnakes: bool) -> None:
+    """``deadsnakes``: an earlier RUN of the stage (or its parents) added the deadsnakes PPA."""
     if instruction.keyword == "ENV":
         value = instruction.assigned.get("CUDA_VERSION")
         if value and env.cuda is None and re.match(r"^\d+\.\d+(\.\d+)?$", value):
@@ -242,7 +244,7 @@ def _apply_instruction(env: Environment, instruction: Instruction) -> None:
             env.gpu = True
         return
     if instruction.keyword == "RUN":
-        _record_pythons(env, instruction)
+        _record_pythons(env, instruction, deadsnakes)
     for install in instruction.installs:
         if install.manager not in ("apt", "yum") or install.action != "install":
             continue
@@ -282,9 +284,8 @@ def _minor(text: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _record_pythons(env: Environment, instruction: Instruction) -> None:
+def _record_pythons(env: Environment, instruction: Instruction, deadsnakes: bool) -> None:
     """The CPythons a RUN installs, in order (apt/deadsnakes, conda, `uv python install`/`uv venv`, pyenv)."""
-    deadsnakes = _deadsnakes_before(instruction)
     installs = {id(install.record.command): install for install in instruction.installs}
     for placed in instruction.commands:
         argv = placed.command.argv
@@ -300,18 +301,6 @@ def _record_pythons(env: Environment, instruction: Instruction) -> None:
                 if version:
                     _add_python(env, PythonInstall(version, "pyenv", f"`pyenv install {word}`", instruction,
                                                      placed.line, placed.column))
-
-
-def _deadsnakes_before(instruction: Instruction) -> bool:
-    """An earlier RUN of the stage (or its parents) added the deadsnakes PPA."""
-    stage = instruction.stage
-    for member in reversed(stage.lineage) if stage else ():
-        for other in member.instructions:
-            if other is instruction:
-                return False
-            if other.keyword == "RUN" and "deadsnakes" in other.value:
-                return True
-    return False
 
 
 def _add_python(env: Environment, found: PythonInstall) -> None:
@@ -363,27 +352,54 @@ def _python_from_install(env: Environment, instruction: Instruction, install, de
                 _add_python(env, PythonInstall(version, "uv", f"`{verb} {expanded}`", *where))
 
 
-def _cache(stage: Stage) -> dict:
-    return stage.dockerfile.facts.setdefault("environment", {})
+@dataclass
+class _Timeline:
+    """A stage's environment through its instructions, computed in one pass: ``states[k]`` is in force
+    from instruction ``starts[k]`` on (few instructions change it, so few states are kept)."""
+
+    starts: list[int]
+    states: list[Environment]
+    index: dict[int, int]  # id(instruction) -> its position in the stage
+    deadsnakes: bool  # some RUN of the stage or its parents adds the deadsnakes PPA
 
 
-def environment(stage: Stage, before: Instruction | None = None) -> Environment:
-    """The stage's environment after its instructions (or just before ``before``)."""
-    before = getattr(before, "declared_by", None) or before  # a dependency file's line: its RUN
-    key = (stage.index, id(before) if before is not None else None)
-    cache = _cache(stage)
-    if key in cache:
-        return cache[key]
-    if stage.parent is not None and stage.parent is not stage:
-        env = _copy(environment(stage.parent))
-    else:
-        env = image_environment(stage.image)
-    for instruction in stage.instructions:
-        if instruction is before:
-            break
-        _apply_instruction(env, instruction)
-    cache[key] = env
-    return env
+def _timeline(stage: Stage) -> _Timeline:
+    cache = stage.dockerfile.facts.setdefault("environment", {})
+    if stage.index in cache:
+        return cache[stage.index]
+    pending, current = [], stage  # parents first, without recursion (chains of FROM <stage> can be long)
+    while current is not None and current.index not in cache and current not in pending:
+        pending.append(current)
+        current = current.parent
+    for member in reversed(pending):
+        parent = cache.get(member.parent.index) if member.parent is not None else None
+        env = _copy(parent.states[-1]) if parent is not None else image_environment(member.image)
+        deadsnakes = parent.deadsnakes if parent is not None else False
+        timeline = _Timeline([0], [env], {}, deadsnakes)
+        for position, instruction in enumerate(member.instructions):
+            timeline.index[id(instruction)] = position
+            changed = _copy(env)
+            _apply_instruction(changed, instruction, timeline.deadsnakes)
+            if instruction.keyword == "RUN" and "deadsnakes" in instruction.value:
+                timeline.deadsnakes = True
+            if changed != env:
+                env = changed
+                timeline.starts.append(position + 1)
+                timeline.states.append(env)
+        cache[member.index] = timeline
+    return cache[stage.index]
+
+
+def environment(stage: Stage, before: Instruction | None = None, after: Instruction | None = None) -> Environment:
+    """The stage's environment after its instructions, or just before ``before``, or just after ``after``
+    (a dependency file's line stands for its RUN). Shared between callers: do not modify it."""
+    timeline = _timeline(stage)
+    position = len(stage.instructions)
+    for instruction, shift in ((before, 0), (after, 1)):
+        instruction = getattr(instruction, "declared_by", None) or instruction
+        if instruction is not None and id(instruction) in timeline.index:
+            position = timeline.index[id(instruction)] + shift
+    return timeline.states[bisect_right(timeline.starts, position) - 1]
 
 
 def _copy(env: Environment) -> Environment:

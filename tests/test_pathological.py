@@ -1,9 +1,11 @@
-"""Pathological but legal inputs are handled correctly (their timing is measured in bench/pathological.py)."""
+"""Pathological but legal inputs are handled correctly, and in linear time (bench/pathological.py)."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
-from conftest import TODAY, run_cli
+from conftest import ROOT, TODAY, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,3 +101,43 @@ def test_long_text_word_splitting_agrees_with_dockerfile_parse(text):
     """split_words switches to raw_words past LONG_WORDS characters: both must split alike."""
     assert len(text) <= LONG_WORDS
     assert split_words(text) == raw_words(text)
+
+
+# --------------------------------------------------------------------------- linear time
+
+_spec = importlib.util.spec_from_file_location("pathological", ROOT / "bench" / "pathological.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+# every bench shape at a size where t(n) is ~0.1-0.3 s on a shared 2-core machine
+SUITE_SIZES = {
+    "long line (chars)": 400_000, "continuation lines": 2_500, "&& commands in one RUN": 1_500,
+    "heredoc lines": 1_500, "stages": 250, "ENV lines": 2_000, "ARG+RUN pairs": 1_500,
+    "nested ${V:-...} depth": 40_000, "unterminated quotes": 400_000, "$ and { runs": 200_000,
+    "RUN pip install lines": 400, "RUNs on a CUDA image": 300, "RUN -r requirements.txt": 500,
+    "pyproject dependencies": 1_600, "requirements.txt lines": 2_000, "environment.yml dependencies": 1_000,
+}
+
+
+def test_every_bench_shape_has_a_suite_size():
+    assert set(SUITE_SIZES) == set(bench.GENERATORS)
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return bench.built_in_rules()
+
+
+@pytest.mark.parametrize("name", sorted(SUITE_SIZES))
+def test_time_grows_linearly(rules, name):
+    """At most 2.5 per doubling, measured over two doublings (n/4 to n) as a ratio within one run: fastest of
+    three interleaved runs per size. A shared machine's load comes and goes, so a shape gets three tries;
+    a quadratic one (4 per doubling) fails them all."""
+    measured = []
+    for _ in range(3):
+        quarter, _half, full = bench.times(rules, name, SUITE_SIZES[name], runs=3, pick=min)
+        per_doubling = (full / quarter) ** 0.5 if quarter > 0 else 0.0
+        measured.append(round(per_doubling, 2))
+        if per_doubling <= 2.5:
+            return
+    pytest.fail(f"{name}: {measured} per doubling (linear: 2, quadratic: 4)")

@@ -10,6 +10,7 @@ base image ships. Facts come from ``mllint.torch_companions`` (``rules/knowledge
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -23,6 +24,7 @@ from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage
 from mllint.environment import image_environment
 from mllint.installs import Requirement
+from mllint.memo import per_stage
 from mllint.rule import Hit, Severity
 from mllint.targets import resolve
 
@@ -83,15 +85,17 @@ def _where(install: Install, requirement: Requirement, stage: Stage) -> str:
 
 def _environment_changes(stage: Stage, before_line: int, after_line: int) -> bool:
     """Between two lines the Dockerfile may have switched Python environments (venv, conda env, PATH)."""
-    for st in reversed(stage.lineage):
-        for instruction in st.instructions:
-            if not after_line < instruction.start_line < before_line:
-                continue
-            if instruction.keyword == "ENV" and any(n in instruction.assigned for n in _ENV_SWITCHES):
-                return True
-            if any(creates_env(placed.command.argv) for placed in instruction.commands):
-                return True
-    return False
+    lines = _environment_switches(stage)
+    first_after = bisect_right(lines, after_line)
+    return first_after < len(lines) and lines[first_after] < before_line
+
+
+@per_stage
+def _environment_switches(stage: Stage) -> list[int]:
+    """The start lines, sorted, of the instructions of the stage and its parents that may switch environments."""
+    return sorted(instruction.start_line for st in stage.lineage for instruction in st.instructions
+                  if (instruction.keyword == "ENV" and any(n in instruction.assigned for n in _ENV_SWITCHES))
+                  or any(creates_env(placed.command.argv) for placed in instruction.commands))
 
 
 class _Walker:

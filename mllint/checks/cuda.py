@@ -22,6 +22,7 @@ from mllint.dockerfile import Install, Stage
 from mllint.environment import Environment, environment
 from mllint.rule import Hit, Severity
 from mllint.installs import parse_version
+from mllint.memo import per_stage
 from mllint.targets import TORCH_FAMILY, Target, resolve, targets
 
 _PYTHON_MANAGERS = ("pip", "uv")
@@ -83,6 +84,7 @@ def _family(stage: Stage) -> list[Stage]:
     return related
 
 
+@per_stage
 def _descendants(stage: Stage) -> list[Stage]:
     return [s for s in stage.dockerfile.stages if s is not stage and stage in s.lineage]
 
@@ -92,6 +94,7 @@ def _family_installs(stage: Stage) -> Iterator[Install]:
         yield from member.installs
 
 
+@per_stage
 def _pip_cuda_libs(stage: Stage, major: str | None) -> bool:
     """Whether the stage's family pip-installs CUDA libraries as wheels (nvidia-*, a CUDA torch/jax/TF).
 
@@ -116,6 +119,7 @@ def _pip_cuda_libs(stage: Stage, major: str | None) -> bool:
     return False
 
 
+@per_stage
 def _conda_cuda_libs(stage: Stage) -> bool:
     names = {"cudnn", "cudatoolkit", "cuda-toolkit", "cuda-libraries", "cuda-runtime", "cuda-cudart", "libcublas",
              "nccl"}
@@ -223,7 +227,8 @@ def _driver_floor(major: str | None) -> str | None:
 _APT_CUDA = re.compile(r"^cuda-(?:toolkit|libraries|runtime|cudart|nvcc|compiler)(?:-dev)?-(\d+)[-.](\d+)$")
 
 
-def _apt_cuda_majors(stage: Stage) -> set[str]:
+@per_stage
+def _apt_cuda_majors(stage: Stage) -> frozenset[str]:
     """CUDA majors the stage's family adds with apt/yum (``cuda-toolkit-11-8`` next to the image's CUDA 12)."""
     majors = set()
     for install in _family_installs(stage):
@@ -231,7 +236,7 @@ def _apt_cuda_majors(stage: Stage) -> set[str]:
             for requirement in install.requirements:
                 if match := _APT_CUDA.match(requirement.name or ""):
                     majors.add(match.group(1))
-    return majors
+    return frozenset(majors)
 
 
 def cuda_wheel_mismatch(ctx: CheckContext) -> Iterator[Hit]:
@@ -328,6 +333,7 @@ def _hit(message: str, install: Install, severity: Severity | None, fix: str | N
 # ML005 cpu-wheel-on-gpu-image
 # ---------------------------------------------------------------------------
 
+@per_stage
 def _jax_gpu_elsewhere(stage: Stage) -> bool:
     """A CUDA jax (extra, plugin, CUDA jaxlib) or unknown requirements anywhere in the stage's family."""
     for install in _family_installs(stage):
@@ -355,6 +361,7 @@ _GPU_FRAMEWORKS = re.compile(r"^(torch|torchvision|tensorflow|tensorflow-gpu|onn
                              r"mxnet-cu.*|tensorrt.*|pytorch|pytorch-cuda|triton)$")
 
 
+@per_stage
 def _other_gpu_framework(stage: Stage) -> bool:
     """Another GPU framework in the stage's family: a plain jax next to it is likely a CPU-side helper."""
     for install in _family_installs(stage):

@@ -234,15 +234,6 @@ def _compiles(instruction: Instruction, placed) -> bool:
     return False
 
 
-def _inline(instruction: Instruction, upto) -> dict[str, str]:
-    """Variables a RUN sets before (and on) the command ``upto``: inline assignments and ``export``."""
-    found: dict[str, str] = {}
-    for placed in instruction.commands:
-        found.update(_assignments(placed.command))
-        if placed is upto:
-            break
-    return found
-
 
 def _force_cuda_hits(stage: Stage) -> Iterator[Hit]:
     env0 = environment(stage)
@@ -251,11 +242,16 @@ def _force_cuda_hits(stage: Stage) -> Iterator[Hit]:
     for instruction in stage.instructions:
         if instruction.keyword != "RUN":
             continue
+        inline: dict[str, str] = {}  # set by the RUN's commands so far (one pass: a RUN may have thousands)
         for placed in instruction.commands:
-            variables = {**{k: v or "" for k, v in instruction.env.items()}, **_inline(instruction, placed)}
-            if (variables.get("FORCE_CUDA") or "").strip().lower() not in _TRUE:
+            inline.update(_assignments(placed.command))
+
+            def value(name: str) -> str:
+                return inline[name] if name in inline else (instruction.env.get(name) or "")
+
+            if value("FORCE_CUDA").strip().lower() not in _TRUE:
                 continue
-            if any((variables.get(n) or "").strip() for n in ARCH_VARIABLES):
+            if any(value(n).strip() for n in ARCH_VARIABLES):
                 continue
             if not _compiles(instruction, placed):
                 continue

@@ -212,40 +212,73 @@ def _default_python_tool(install: Install) -> bool:
 
 def _stage_changes_python(stage: Stage, install: Install) -> bool:
     """Whether anything before the install could make pip run another Python than the image's."""
-    for current in reversed(stage.lineage):
-        for instruction in current.instructions:
-            if instruction.keyword == "SHELL" and _SWITCHING_SHELL.search(instruction.value):
-                return True  # SHELL ["conda", "run", ...] or a shell that activates an environment
-            if instruction.keyword in ("ENV", "ARG"):
-                for key, value in instruction.assigned.items():
-                    if key in _PYTHON_ENV_VARS:
-                        return True
-                    # the written text as well as the expansion: `ENV PATH=${VENV}/bin:$PATH`
-                    text = f"{instruction.value} {value or ''}".lower()
-                    if key == "PATH" and any(m in text for m in _PATH_MARKERS):
-                        return True
-            if instruction.keyword in ("COPY", "ADD") and instruction.flag("from"):
-                # a Python (or a whole prefix) copied from another stage or image; a single tool such as
-                # `COPY --from=ghcr.io/astral-sh/uv /uv /usr/local/bin/` does not count
-                words = instruction.value.lower().split()
-                if words and (words[-1].rstrip("/") in ("/usr/local", "/usr", "/opt")
-                              or any(m in w for w in words for m in ("python", "conda", "venv", "site-packages"))):
-                    return True
+    changes = _python_changes(stage)
+    if changes.inherited:
+        return True
+    at = changes.positions.get(id(install.command))
+    return changes.first is not None and (at is None or changes.first < at)
+
+
+@dataclass
+class _PythonChanges:
+    """Per stage, from one pass: where the first thing that may change pip's Python is."""
+
+    inherited: bool  # in a parent stage (so before every install of this one)
+    first: tuple[int, int] | None  # (instruction, command) in this stage; command -1: the instruction itself
+    positions: dict[int, tuple[int, int]]  # id(command) -> (instruction, command)
+
+
+def _python_changes(stage: Stage) -> _PythonChanges:
+    cache = stage.dockerfile.facts.setdefault("python_changes", {})
+    pending, current = [], stage  # parents first, without recursion
+    while current is not None and current.index not in cache and current not in pending:
+        pending.append(current)
+        current = current.parent
+    for member in reversed(pending):
+        parent = cache.get(member.parent.index) if member.parent is not None else None
+        changes = _PythonChanges(bool(parent and (parent.inherited or parent.first is not None)), None, {})
+        for i, instruction in enumerate(member.instructions):
+            if changes.first is None and _instruction_changes_python(instruction):
+                changes.first = (i, -1)
             records = {id(other.command): other for other in instruction.installs}
-            for placed in instruction.commands:
-                if placed.command is install.command:
-                    return False
-                if _command_changes_python(placed.command.argv):
-                    return True
-                other = records.get(id(placed.command))
-                if other is None:
-                    continue
-                if other.manager == "conda" or (other.manager == "uv" and other.action in ("venv", "python-install")):
-                    return True
-                if other.manager in ("apt", "yum", "apk") and any(
-                        _APT_MINOR_PYTHON.match(r.name or "") for r in other.requirements):
-                    return True
+            for j, placed in enumerate(instruction.commands):
+                changes.positions[id(placed.command)] = (i, j)
+                if changes.first is None and _changes_python(placed.command.argv, records.get(id(placed.command))):
+                    changes.first = (i, j)
+        cache[member.index] = changes
+    return cache[stage.index]
+
+
+def _instruction_changes_python(instruction: Instruction) -> bool:
+    if instruction.keyword == "SHELL" and _SWITCHING_SHELL.search(instruction.value):
+        return True  # SHELL ["conda", "run", ...] or a shell that activates an environment
+    if instruction.keyword in ("ENV", "ARG"):
+        for key, value in instruction.assigned.items():
+            if key in _PYTHON_ENV_VARS:
+                return True
+            # the written text as well as the expansion: `ENV PATH=${VENV}/bin:$PATH`
+            text = f"{instruction.value} {value or ''}".lower()
+            if key == "PATH" and any(m in text for m in _PATH_MARKERS):
+                return True
+    if instruction.keyword in ("COPY", "ADD") and instruction.flag("from"):
+        # a Python (or a whole prefix) copied from another stage or image; a single tool such as
+        # `COPY --from=ghcr.io/astral-sh/uv /uv /usr/local/bin/` does not count
+        words = instruction.value.lower().split()
+        if words and (words[-1].rstrip("/") in ("/usr/local", "/usr", "/opt")
+                      or any(m in w for w in words for m in ("python", "conda", "venv", "site-packages"))):
+            return True
     return False
+
+
+def _changes_python(argv: tuple[str, ...], record) -> bool:
+    if _command_changes_python(argv):
+        return True
+    if record is None:
+        return False
+    if record.manager == "conda" or (record.manager == "uv" and record.action in ("venv", "python-install")):
+        return True
+    return record.manager in ("apt", "yum", "apk") and any(_APT_MINOR_PYTHON.match(r.name or "")
+                                                           for r in record.requirements)
 
 
 def _command_changes_python(argv: tuple[str, ...]) -> bool:
@@ -265,15 +298,6 @@ def _command_changes_python(argv: tuple[str, ...]) -> bool:
     return any(_OTHER_PYTHON_WORD.search(a) for a in argv)
 
 
-def _next_instruction(install: Install) -> Instruction | None:
-    stage = install.stage
-    instructions = stage.instructions
-    # an install declared in a dependency file stands at the RUN that reads the file
-    run = getattr(install.instruction, "declared_by", None) or install.instruction
-    index = instructions.index(run)
-    return instructions[index + 1] if index + 1 < len(instructions) else None
-
-
 def _install_python(install: Install) -> tuple[Fact, bool] | None:
     """(the Python fact, whether it is named by the command) for this install, or None if unknown."""
     explicit = _explicit_python(install)
@@ -286,7 +310,7 @@ def _install_python(install: Install) -> tuple[Fact, bool] | None:
     if _stage_changes_python(stage, install):
         return None
     # Facts after this RUN: `apt-get install python3 && pip3 install ...` in one RUN counts.
-    env = environment(stage, before=_next_instruction(install))
+    env = environment(stage, after=install.instruction)
     fact = env.python
     if fact is None or env.kind == "pytorch":  # the pytorch/pytorch Python is a build default, not per tag
         return None

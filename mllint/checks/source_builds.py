@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import ChainMap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -199,7 +200,7 @@ def _clone_hits(stage: Stage) -> Iterator[Hit]:
                 argv = placed.command.argv
                 if not argv:
                     continue
-                env = {**instruction.env, **dict(placed.command.assignments)}
+                env = ChainMap(dict(placed.command.assignments), instruction.env)  # no copy of the scope
                 tool = posixpath.basename(argv[0])
                 if tool == "cd":
                     target = _expand(instruction, argv[1], env) if len(argv) > 1 else "/root"

@@ -12,7 +12,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u2028\u2029\u202a-\u202
 
 def one_line(text: str) -> str:
     """Quote user text safely: no newlines or terminal control sequences."""
-    text = text.replace("\r\n", "\n").replace("\n", "\\n").replace("\t", " ")
+    return visible(text.replace("\r\n", "\n").replace("\n", "\\n").replace("\t", " "))
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters (CR included, LF and tab not), line separators and bidi controls
+    written as ``\\xNN``/``\\uNNNN``: nothing in it can move a terminal's cursor or reorder what is shown."""
     return _CONTROL.sub(_escaped, text)
 
 

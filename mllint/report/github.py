@@ -3,12 +3,14 @@
 The runner reads any stdout line that starts with ``::`` as a command, so every value is escaped the way
 GitHub's own toolkit does it (actions/toolkit, packages/core/src/command.ts): ``%``, CR and LF in the
 message, and additionally ``:`` and ``,`` in properties. Text from a Dockerfile or a file name can then
-never end a command early or start a second one.
+never end a command early or start a second one. The log viewer is a terminal and the annotations are
+read by people, so terminal control sequences (OSC, CSI), other control characters, line separators and
+bidi controls are written visibly first (``\\x1b``, ``\\u202e``), as in the text format.
 """
 
 from __future__ import annotations
 
-from mllint.report.common import relative_uri, summary_line
+from mllint.report.common import relative_uri, summary_line, visible
 from mllint.report.stream import Reporter as _Reporter
 from mllint.report.stream import renderer
 from mllint.rule import Severity
@@ -17,7 +19,7 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
