@@ -34,13 +34,10 @@ BOM = "\ufeff"
 
 def _placed(install: "Install"):
     """The install's command as placed in its RUN (one index per RUN: a heredoc may hold thousands)."""
-    instruction = install.instruction
-    if instruction.stage is None:
-        return next((p for p in instruction.commands if p.command is install.record.command), None)
-    index = instruction.stage.dockerfile.facts.setdefault("placed_commands", {})
-    if id(instruction) not in index:
-        index[id(instruction)] = {id(placed.command): placed for placed in instruction.commands}
-    return index[id(instruction)].get(id(install.record.command))
+    from mllint.memo import command_index
+
+    position = command_index(install.instruction).get(id(install.record.command))
+    return install.instruction.commands[position] if position is not None else None
 
 
 def install_words(install: "Install") -> list[tuple[str, int]]:

@@ -28,3 +28,13 @@ def per_stage(question: Callable[..., T]) -> Callable[..., T]:
         return answers[key]
 
     return answer
+
+
+def command_index(instruction) -> dict[int, int]:
+    """``id(command) -> its position`` among the instruction's commands, built once per instruction."""
+    if instruction.stage is None:
+        return {id(placed.command): i for i, placed in enumerate(instruction.commands)}
+    index = instruction.stage.dockerfile.facts.setdefault("command_index", {})
+    if id(instruction) not in index:
+        index[id(instruction)] = {id(placed.command): i for i, placed in enumerate(instruction.commands)}
+    return index[id(instruction)]

@@ -37,9 +37,10 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from mllint import knowledge
-from mllint.dockerfile import Install, Stage
+from mllint.dockerfile import Install, Instruction, Stage
 from mllint.environment import Fact, environment
 from mllint.installs import Requirement, parse_conda_spec, parse_pip_requirement, parse_version
+from mllint.memo import command_index, per_stage
 
 __all__ = [
     "COMPANIONS",
@@ -199,16 +200,13 @@ def separate_environment(install: Install) -> bool:
             return True
         if options & {"--name", "--prefix"}:
             return True
-    stage = install.stage
-    for st in reversed(stage.lineage):
-        for instruction in st.instructions:
-            if instruction.start_line > install.line:
-                break
-            for placed in instruction.commands:
-                if placed.line > install.line or placed.command is record.command:
-                    break
-                if creates_env(placed.command.argv):
-                    return True
+    run = getattr(install.instruction, "declared_by", None) or install.instruction
+    for line, instruction, position in _environments_created(install.stage):
+        if line > install.line:
+            break
+        if instruction is run and position >= command_index(run).get(id(record.command), len(run.commands)):
+            continue  # later in the install's own RUN
+        return True
     return False
 
 
@@ -233,6 +231,14 @@ def upgraded(install: Install, name: str) -> bool:
         if key == "--upgrade-package" and value and canonicalize_name(value.split("==")[0]) == name:
             return True
     return False
+
+
+@per_stage
+def _environments_created(stage: Stage) -> list[tuple[int, Instruction, int]]:
+    """(line, instruction, command position) of every command that creates an environment in the stage and
+    its parents, in order: one pass, asked per install."""
+    return [(placed.line, instruction, position) for st in reversed(stage.lineage) for instruction in st.instructions
+            for position, placed in enumerate(instruction.commands) if creates_env(placed.command.argv)]
 
 
 def keeps_installed(install: Install, name: str) -> bool:

@@ -28,6 +28,7 @@ from mllint import knowledge
 from mllint.context import CheckContext
 from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Instruction
+from mllint.memo import per_stage
 from mllint.rule import Hit, Severity
 
 _PIP_ACTIONS = {"install", "download", "wheel"}
@@ -103,23 +104,41 @@ def _main_index(url: str | None) -> str:
 
 def _configured_index(install: Install) -> str | None:
     """The last ``pip config set global.index-url`` (or ``install.index-url``) before this command."""
-    found = None
-    stage = install.stage
-    for member in reversed(stage.lineage):
+    key = id(install.record.command)
+    before = _configured_before(install.stage)
+    if key in before:
+        return before[key]
+    found = None  # a command of no instruction of the stage: what stands before its line
+    for member in reversed(install.stage.lineage):
         for instruction in member.instructions:
             if instruction.start_line > install.instruction.start_line:
                 return found
             for other in instruction.installs:
-                if other.record.command is install.record.command:
-                    return found
-                argv = list(other.record.command.argv)
-                if other.manager != "pip" or other.action != "config" or "set" not in argv:
-                    continue
-                at = argv.index("set")
-                if at + 2 < len(argv) and argv[at + 1].lower().replace("_", "-") in (
-                        "global.index-url", "install.index-url"):
-                    found = instruction.expand(argv[at + 2], other.env).value or argv[at + 2]
+                found = _index_set(instruction, other) or found
     return found
+
+
+@per_stage
+def _configured_before(stage) -> dict[int, str | None]:
+    """id(command) -> the index ``pip config set`` configured before it: one pass over the stage and parents."""
+    found, before = None, {}
+    for member in reversed(stage.lineage):
+        for instruction in member.instructions:
+            for other in instruction.installs:
+                before.setdefault(id(other.record.command), found)
+                found = _index_set(instruction, other) or found
+    return before
+
+
+def _index_set(instruction, install: Install) -> str | None:
+    """The index URL a ``pip config set global.index-url URL`` (or ``install.index-url``) sets, else None."""
+    argv = list(install.record.command.argv)
+    if install.manager != "pip" or install.action != "config" or "set" not in argv:
+        return None
+    at = argv.index("set")
+    if at + 2 < len(argv) and argv[at + 1].lower().replace("_", "-") in ("global.index-url", "install.index-url"):
+        return instruction.expand(argv[at + 2], install.env).value or argv[at + 2]
+    return None
 
 
 def _index_in_force(install: Install) -> str | None:

@@ -26,6 +26,7 @@ from mllint.depfiles import with_declared
 from mllint.dockerfile import Install, Stage
 from mllint.environment import environment
 from mllint.installs import Requirement, parse_version
+from mllint.memo import per_stage
 from mllint.resolution import ShippedFramework, pinned_in_effect, shipped_frameworks
 from mllint.resolution import forced as _forced
 from mllint.resolution import separate_environment as _separate_environment
@@ -78,19 +79,21 @@ def _ngc_pytorch_release(stage: Stage) -> str | None:
 
 
 def _constraint_lifted(stage: Stage, before_line: int) -> bool:
-    """The Dockerfile edits the NGC constraint file or sets PIP_CONSTRAINT itself."""
+    """The Dockerfile edits the NGC constraint file or sets PIP_CONSTRAINT itself (before that line)."""
+    first = _constraint_first_lifted(stage)
+    return first is not None and first < before_line
+
+
+@per_stage
+def _constraint_first_lifted(stage: Stage) -> int | None:
     path, _ = _ngc_pytorch_constraint()
     for st in reversed(stage.lineage):
         for instruction in st.instructions:
-            if instruction.start_line >= before_line:
-                break
-            if "PIP_CONSTRAINT" in instruction.assigned:
-                return True
-            if instruction.keyword == "RUN":
-                for placed in instruction.commands:
-                    if path in placed.command.text or "pip/constraint.txt" in placed.command.text:
-                        return True
-    return False
+            if "PIP_CONSTRAINT" in instruction.assigned or instruction.keyword == "RUN" and any(
+                    path in placed.command.text or "pip/constraint.txt" in placed.command.text
+                    for placed in instruction.commands):
+                return instruction.start_line
+    return None
 
 
 def ngc_pip_constraint_active(install: Install) -> bool:
@@ -130,10 +133,15 @@ def _framework_of(name: str | None, manager: str) -> str | None:
 
 def _ml_tables() -> tuple[set[str], list[tuple[str, str]], set[str]]:
     table = knowledge.table("packages")
-    names = {str(n) for n in table.get("ml_packages") or ()}
-    globs = [(str(g["glob"]), str(g.get("kind"))) for g in table.get("ml_package_globs") or () if g.get("glob")]
-    conda = {str(n) for n in table.get("ml_conda_packages") or ()}
-    return names, globs, conda
+    if _ML_TABLES.get("table") is not table:  # built once per loaded table, not per requirement
+        names = {str(n) for n in table.get("ml_packages") or ()}
+        globs = [(str(g["glob"]), str(g.get("kind"))) for g in table.get("ml_package_globs") or () if g.get("glob")]
+        conda = {str(n) for n in table.get("ml_conda_packages") or ()}
+        _ML_TABLES.update(table=table, built=(names, globs, conda))
+    return _ML_TABLES["built"]
+
+
+_ML_TABLES: dict = {}
 
 
 def is_ml_package(name: str | None, manager: str, extra: frozenset[str] = frozenset()) -> bool:
@@ -279,14 +287,19 @@ def _unpinned_hit(install: Install, requirement: Requirement, ngc_constraint: bo
 
 def _uninstalled_before(install: Install, names: Iterable[str]) -> bool:
     wanted = set(names)
-    stage = install.stage
-    for st in reversed(stage.lineage):
-        for other in st.installs:
-            if other.line >= install.line and st is stage:
-                break
-            if other.action in ("uninstall", "remove") and any(r.name in wanted for r in other.requirements):
-                return True
+    for line, own, removed in _uninstalls(install.stage):
+        if own and line >= install.line:
+            break
+        if removed & wanted:
+            return True
     return False
+
+
+@per_stage
+def _uninstalls(stage: Stage) -> list[tuple[int, bool, frozenset]]:
+    """(line, in the stage itself, names) of the uninstalls of the stage and its parents, in order."""
+    return [(other.line, st is stage, frozenset(r.name for r in other.requirements))
+            for st in reversed(stage.lineage) for other in st.installs if other.action in ("uninstall", "remove")]
 
 
 def _image_local(stage: Stage) -> str | None:
@@ -536,8 +549,24 @@ def _cuda_major_requested(requirement: Requirement) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _entries_by_name(entries: list[dict]):
+    """``name -> the entries that can match it``, in table order (named ones by their name, globs for all)."""
+    named: dict[str, list[tuple[int, dict]]] = {}
+    globbed: list[tuple[int, dict]] = []
+    for index, entry in enumerate(entries):
+        if entry.get("name_glob"):
+            globbed.append((index, entry))
+        else:
+            named.setdefault(canonicalize_name(str(entry.get("name") or "")), []).append((index, entry))
+
+    def candidates(name: str | None) -> list[dict]:
+        return [entry for _, entry in sorted([*named.get(name or "", ()), *globbed], key=lambda pair: pair[0])]
+
+    return candidates
+
+
 def deprecated_ml_package(ctx: CheckContext) -> Iterator[Hit]:
-    entries = _deprecated_entries()
+    candidates = _entries_by_name(_deprecated_entries())  # not every entry against every requirement
     for stage in ctx.stages:
         for install in with_declared(stage.installs):
             manager = install.manager
@@ -549,7 +578,7 @@ def deprecated_ml_package(ctx: CheckContext) -> Iterator[Hit]:
             for requirement in install.requirements:
                 if requirement.error and requirement.name is None:
                     continue
-                for entry in entries:
+                for entry in candidates(requirement.name):
                     if _entry_matches(entry, requirement, manager):
                         hit = _deprecated_hit(ctx, install, requirement, entry)
                         if hit is not None:
