@@ -15,10 +15,10 @@ def one_line(text: str) -> str:
     return visible(text.replace("\r\n", "\n").replace("\n", "\\n").replace("\t", " "))
 
 
-def visible(text: str) -> str:
-    """``text`` with control characters (CR included, LF and tab not), line separators and bidi controls
-    written as ``\\xNN``/``\\uNNNN``: nothing in it can move a terminal's cursor or reorder what is shown."""
-    return _CONTROL.sub(_escaped, text)
+def visible(text: str, keep: str = "") -> str:
+    """``text`` with control characters (but LF, tab and those in ``keep``), line separators and bidi
+    controls written as ``\\xNN``/``\\uNNNN``: nothing in it can move a cursor or reorder what is shown."""
+    return _CONTROL.sub(lambda match: match.group() if match.group() in keep else _escaped(match), text)
 
 
 def _escaped(match: re.Match) -> str:
