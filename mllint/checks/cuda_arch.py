@@ -234,7 +234,6 @@ def _compiles(instruction: Instruction, placed) -> bool:
     return False
 
 
-
 def _force_cuda_hits(stage: Stage) -> Iterator[Hit]:
     env0 = environment(stage)
     if env0.kind not in ("cuda", "python", "os"):
