@@ -62,7 +62,25 @@ def _cache_disabled(install: Install) -> bool:
     value = env.get("PIP_NO_CACHE_DIR")
     if value is not None and value.strip().lower() in _PIP_BOOL_VALUES:
         return True
-    return install.no_cache
+    return install.no_cache or _configured_off(install)
+
+
+def _configured_off(install: Install) -> bool:
+    """``pip config set global.no-cache-dir ...`` (any value, as for PIP_NO_CACHE_DIR) before the install."""
+    for member in reversed(install.stage.lineage):
+        for instruction in member.instructions:
+            if member is install.stage and instruction.start_line > install.instruction.start_line:
+                return False
+            for other in instruction.installs:
+                if other.record.command is install.record.command:
+                    return False
+                argv = list(other.record.command.argv)
+                if other.manager == "pip" and other.action == "config" and "set" in argv:
+                    at = argv.index("set")
+                    key = argv[at + 1].lower().replace("_", "-") if at + 1 < len(argv) else ""
+                    if key.split(".")[-1] == "no-cache-dir":
+                        return True
+    return False
 
 
 def _covers(target: str, path: str) -> bool:
@@ -197,7 +215,7 @@ def _cost(install: Install) -> _Cost:
     if heavy:
         return _Cost("large", f"the {_names(heavy)} wheels")
     if unknown:
-        return _Cost("large", f"every wheel {_names(unknown)} brings in")
+        return _Cost("large", f"the wheels of whatever {_names(unknown)} installs")
     if light or built:
         return _Cost("small", f"the {_names(light + built)} wheels" if light else
                      f"the dependencies of {_names(built)}")
@@ -213,6 +231,10 @@ def _copied_out(stage: Stage, cache_dir: str) -> str:
     """`` and `COPY --from=builder` (line 9) copies it into the image`` when only that ships the cache."""
     shipping = stage.shipping
     if shipping.whole:
+        images = stage.dockerfile.shipping.targets
+        if len(images) > 1 and stage.dockerfile.stages[-1] not in shipping.targets:
+            # a stage no other stage uses, built with --target: say which image it is in
+            return f" built from stage `{'`, `'.join(t.label for t in shipping.targets)}` (with --target)"
         return ""
     for read in shipping.reads:
         if read.kind == "copy" and read.source and (read.source == "/" or posixpath.commonpath(
