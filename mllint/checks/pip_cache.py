@@ -32,6 +32,7 @@ from mllint.context import CheckContext
 from mllint.depfiles import unchecked, with_declared
 from mllint.dockerfile import Install, Stage
 from mllint.fixes import edit_in_command, install_words
+from mllint.memo import per_stage
 from mllint.resolution import pinned_in_effect
 from mllint.rule import Edit, Hit, Severity
 
@@ -67,20 +68,23 @@ def _cache_disabled(install: Install) -> bool:
 
 def _configured_off(install: Install) -> bool:
     """``pip config set global.no-cache-dir ...`` (any value, as for PIP_NO_CACHE_DIR) before the install."""
-    for member in reversed(install.stage.lineage):
+    return _configured_off_before(install.stage).get(id(install.record.command), False)
+
+
+@per_stage
+def _configured_off_before(stage) -> dict[int, bool]:
+    """id(command) -> whether ``pip config set ...no-cache-dir`` came before it: one pass per stage."""
+    off, before = False, {}
+    for member in reversed(stage.lineage):
         for instruction in member.instructions:
-            if member is install.stage and instruction.start_line > install.instruction.start_line:
-                return False
             for other in instruction.installs:
-                if other.record.command is install.record.command:
-                    return False
+                before.setdefault(id(other.record.command), off)
                 argv = list(other.record.command.argv)
                 if other.manager == "pip" and other.action == "config" and "set" in argv:
                     at = argv.index("set")
                     key = argv[at + 1].lower().replace("_", "-") if at + 1 < len(argv) else ""
-                    if key.split(".")[-1] == "no-cache-dir":
-                        return True
-    return False
+                    off = off or key.split(".")[-1] == "no-cache-dir"
+    return before
 
 
 def _covers(target: str, path: str) -> bool:
@@ -196,7 +200,7 @@ def _cost(install: Install) -> _Cost:
                     built.append(requirement.raw.strip())
             elif not name or name in tools:
                 continue
-            elif pinned_in_effect(member, requirement) and pinned_in_effect(member, requirement).reason == "base-image":
+            elif getattr(pinned_in_effect(member, requirement), "reason", None) == "base-image":
                 continue  # the image's own version is kept: nothing downloaded
             elif _heavy(name):
                 heavy.append(name)
