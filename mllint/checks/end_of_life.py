@@ -220,21 +220,18 @@ def _installed_python_hit(stage: Stage, found: PythonInstall, today: dt.date) ->
     (start, when, _), verified = known
     if today < start:
         return None
-    newer = _supported_minor(today, found.version)
-    advice = f"install Python {newer} or newer" if newer else "install a supported Python"
     env = environment(stage)
     os_end = _month_start(str((_os_row(env.os) or {}).get("security_support_end") or ""))
-    severity = None if verified else Severity.INFO
     if found.distro_default and os_end is not None and today <= os_end:
-        # the distribution's own python3: its maintainers backport fixes while the release is supported
-        distro = "Ubuntu" if env.os[0] == "ubuntu" else "Debian"
-        text = (f"{found.source} installs Python {found.version}, which reached its upstream end of life {when}; "
-                f"{distro} {env.os[1]} still backports security fixes to it until {os_end.isoformat()}, but new "
-                f"framework releases stop publishing wheels for it; plan the move ({advice}, or a newer base).")
-        severity = Severity.INFO
-    else:
-        text = (f"{found.source} installs Python {found.version}, which reached end of life {when}: it gets no "
-                f"more security fixes and new framework releases publish no wheels for it; {advice}.")
+        # The distribution's own python3 on a release that still gets security updates (Ubuntu: main, Debian:
+        # the whole archive): the distribution backports the fixes, so nothing needs fixing yet. The base OS
+        # itself is reported once its support ends.
+        return None
+    newer = _supported_minor(today, found.version)
+    advice = f"install Python {newer} or newer" if newer else "install a supported Python"
+    severity = None if verified else Severity.INFO
+    text = (f"{found.source} installs Python {found.version}, which reached end of life {when}: it gets no "
+            f"more security fixes and new framework releases publish no wheels for it; {advice}.")
     line, column = found.line, found.column
     if found.word:
         install = next((i for i in found.instruction.installs if i.line == found.line), None)
