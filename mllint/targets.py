@@ -96,25 +96,32 @@ def _torch_target(install: Install, requirement: Requirement) -> Target | None:
                   f"torch {version}'s default PyPI wheel", verified=not knowledge.is_unverified(row, "pypi_cuda"))
 
 
+def _from_env(install: Install, *names: str) -> list[str]:
+    """The URLs of the first of the PIP_*/UV_* variables set in the install's environment."""
+    uv = install.manager == "uv"
+    for name in names:
+        value = install.env.get(name)
+        if value:
+            return [word.partition("=")[2] if uv and "=" in word and "://" not in word.partition("=")[0]
+                    else word for word in value.split()]
+    return []
+
+
+def _index_url(install: Install) -> list[str]:
+    """The main index of a pip/uv install (option, else PIP_INDEX_URL / UV_DEFAULT_INDEX / UV_INDEX_URL)."""
+    if install.index_url:
+        return [install.index_url]
+    return _from_env(install, *(("UV_DEFAULT_INDEX", "UV_INDEX_URL") if install.manager == "uv"
+                                else ("PIP_INDEX_URL",)))
+
+
 def _index_urls(install: Install) -> list[str]:
     """Index and find-links URLs of a pip/uv install, with PIP_*/UV_* from ENV where no option overrides them."""
-    env = install.env
     uv = install.manager == "uv"
-
-    def from_env(*names: str) -> list[str]:
-        for name in names:
-            value = env.get(name)
-            if value:
-                return [word.partition("=")[2] if uv and "=" in word and "://" not in word.partition("=")[0]
-                        else word for word in value.split()]
-        return []
-
-    index = [install.index_url] if install.index_url else from_env(
-        *(("UV_DEFAULT_INDEX", "UV_INDEX_URL") if uv else ("PIP_INDEX_URL",)))
-    extra = list(install.extra_index_urls) or from_env(
-        *(("UV_INDEX", "UV_EXTRA_INDEX_URL") if uv else ("PIP_EXTRA_INDEX_URL",)))
-    links = list(install.find_links) or from_env("UV_FIND_LINKS" if uv else "PIP_FIND_LINKS")
-    return index + extra + links
+    extra = list(install.extra_index_urls) or _from_env(
+        install, *(("UV_INDEX", "UV_EXTRA_INDEX_URL") if uv else ("PIP_EXTRA_INDEX_URL",)))
+    links = list(install.find_links) or _from_env(install, "UV_FIND_LINKS" if uv else "PIP_FIND_LINKS")
+    return _index_url(install) + extra + links
 
 
 def _pypi_like(url: str) -> bool:
@@ -131,7 +138,10 @@ def _tensorflow_target(requirement: Requirement) -> Target | None:
         return None
     tf = _frameworks().get("tensorflow") or {}
     if "and-cuda" in requirement.extras:
-        for row in (tf.get("and_cuda") or {}).get("cuda_major_by_version") or ():
+        and_cuda = tf.get("and_cuda") or {}
+        if _beyond(version, and_cuda.get("checked_through")):
+            return None
+        for row in and_cuda.get("cuda_major_by_version") or ():
             spec = str(row["tf"])
             spec = spec if spec[0] in "<>=!~" else f"=={spec}.*"
             try:
@@ -193,11 +203,20 @@ def _ctk_bundles(table: dict, name: str, requirement: Requirement) -> bool:
     return True  # unpinned: the newest CuPy, which has the extra
 
 
-def _onnxruntime_target(requirement: Requirement) -> Target | None:
+def _onnxruntime_target(install: Install, requirement: Requirement) -> Target | None:
+    table = _frameworks().get("onnxruntime_gpu") or {}
+    feed = _onnxruntime_feed(install, requirement, table)
+    if feed is not None:
+        return None if feed is _FEED_UNDECIDED else feed
+    return _onnxruntime_pypi(requirement, table)
+
+
+def _onnxruntime_pypi(requirement: Requirement, table: dict) -> Target | None:
+    """The CUDA of PyPI's onnxruntime-gpu build of an exact version (releases past ``checked_through``: unknown)."""
     version = parse_version(requirement.exact_version)
-    if version is None:
+    if version is None or _beyond(version, table.get("checked_through")):
         return None
-    for row in ((_frameworks().get("onnxruntime_gpu") or {}).get("versions")) or ():
+    for row in table.get("versions") or ():
         spec = str(row["versions"])
         if spec[0].isdigit():
             low, _, high = spec.partition("-")
@@ -211,6 +230,41 @@ def _onnxruntime_target(requirement: Requirement) -> Target | None:
         except InvalidSpecifier:
             continue
     return None
+
+
+_FEED_UNDECIDED = object()  # a feed that may lose to PyPI's build of another CUDA: judge nothing
+
+
+def _onnxruntime_feed(install: Install, requirement: Requirement, table: dict) -> Target | object | None:
+    """onnxruntime-gpu from one of Microsoft's CUDA feeds: built for the CUDA major the feed is named after.
+
+    The feed decides when it is the index (``--index-url``), or any index of uv (uv takes a package from the
+    first index that has it). As pip's ``--extra-index-url`` it may lose to PyPI's build of the same version:
+    then the CUDA is known only where both builds agree, else nothing is judged (``_FEED_UNDECIDED``).
+    """
+    regex, rows = table.get("feed_regex"), {str(r.get("feed")): r for r in table.get("feeds") or ()}
+    if not regex or not rows:
+        return None
+    primary = _index_url(install)
+    for url in _index_urls(install):
+        match = re.search(regex, url or "")
+        row = rows.get(match.group("feed")) if match else None
+        if row is None:
+            continue
+        major = str(row["cuda_major"])
+        if url not in primary and install.manager != "uv":
+            pypi = _onnxruntime_pypi(requirement, table)
+            if pypi is None or pypi.major != major:
+                return _FEED_UNDECIDED
+        return Target(requirement, "onnxruntime-gpu", major, False, False, ("cudart", "math_libs", "cudnn"),
+                      f"Microsoft's {row['feed']} feed", verified=not knowledge.is_unverified(row))
+    return None
+
+
+def _beyond(version: Version, checked_through) -> bool:
+    """A release newer than the newest one a table was checked for: unknown, never judged."""
+    newest = parse_version(str(checked_through)) if checked_through else None
+    return newest is not None and version > newest
 
 
 def _next_minor(text: str) -> str:
@@ -270,7 +324,7 @@ def target(install: Install, requirement: Requirement) -> Target | None:
     if name.startswith("cupy"):
         return _cupy_target(requirement)
     if name == "onnxruntime-gpu":
-        return _onnxruntime_target(requirement)
+        return _onnxruntime_target(install, requirement)
     if name == "paddlepaddle-gpu":
         return _paddle_target(install, requirement)
     return _nvidia_pip_target(requirement)

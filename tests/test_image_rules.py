@@ -169,6 +169,37 @@ def test_verified_mismatch_quotes_pip_and_suggests_a_release(lint):
     assert "torch 2.4.x" in finding.message  # the newest release with Python 3.8 wheels
 
 
+def test_advice_names_the_true_newest_release_for_that_python(lint):
+    # torch 2.15 needs Python >= 3.11; 2.14 (3.10-3.14 on PyPI) is the newest with 3.10 wheels, not 2.13
+    finding = _one(lint("FROM python:3.10-slim\nRUN pip install torch==2.15.0\n", select=["ML012"]))
+    assert "pin torch 2.14.x (its newest release with Python 3.10 wheels)" in finding.message
+
+
+def test_advice_is_left_out_when_a_release_of_unknown_range_could_be_the_answer(lint, monkeypatch):
+    from mllint import knowledge
+
+    real = knowledge.table
+
+    def table(name):
+        data = real(name)
+        if name != "frameworks":
+            return data
+        releases = dict(data["torch"]["releases"])
+        releases["2.14"] = {**releases["2.14"], "python": {"min": "3.10", "max": None}}
+        return {**data, "torch": {**data["torch"], "releases": releases}}
+
+    monkeypatch.setattr(knowledge, "table", table)
+    finding = _one(lint("FROM python:3.10-slim\nRUN pip install torch==2.15.0\n", select=["ML012"]))
+    assert "pin torch" not in finding.message  # 2.13 would be a wrong "newest"
+
+
+@pytest.mark.parametrize("pin,fires", [("cupy-cuda12x==14.2.0", True), ("cupy-cuda12x==14.3.0", False)])
+def test_cupy_python_range_stops_at_the_newest_checked_release(lint, pin, fires):
+    # 14.0.0-14.2.0 have wheels for CPython 3.10-3.14 only; a newer 14.x is unknown, never judged
+    report = lint(f"FROM python:3.15-slim\nRUN pip install {pin}\n", select=["ML012"])
+    assert bool(report.findings) is fires
+
+
 def test_interpreter_named_by_the_command_wins_over_the_image(lint):
     text = "FROM python:3.12-slim\nRUN python3.9 -m pip install torch==2.9.0 && pip install torch==2.9.0\n"
     finding = _one(lint(text, select=["ML012"]))

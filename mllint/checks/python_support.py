@@ -117,6 +117,9 @@ def _cupy(name: str, version: Version) -> _Support | None:
     requirements = cupy.get("v14_requirements") or {}
     if version.major != 14 or not requirements.get("python"):
         return None
+    newest = cupy.get("v14_checked_through")
+    if newest is None or version > Version(str(newest)):
+        return None  # a release newer than the table was checked for: unknown, never judged
     if name != "cupy" and name not in (cupy.get("packages") or {}):
         return None
     lo, hi, _ = _python_row(requirements)
@@ -320,23 +323,31 @@ def _install_python(install: Install) -> tuple[Fact, bool] | None:
 # --------------------------------------------------------------------------- messages
 
 def _alternative(name: str, support: _Support, python: str) -> str:
-    """' or pin torch 2.4.x (its newest release with Python 3.8 wheels)', when the data says."""
+    """' or pin torch 2.4.x (its newest release with Python 3.8 wheels)', when the data says.
+
+    The claim must be true: a release whose Python range is unknown (no maximum, or unverified) between the
+    pick and the pinned release could be the real newest (or first) one, and then no release is named.
+    """
     if name not in ("torch", "tensorflow"):
         return ""
-    candidates = []
+    value = _minor_tuple(python)
+    supported, unknown = [], []
     for key, row in ((_frameworks().get(name) or {}).get("releases") or {}).items():
+        release = _minor_tuple(str(key))
         lo, hi, also = _python_row(row)
-        if lo is None or hi is None or knowledge.is_unverified(row, "python"):
-            continue
-        value = _minor_tuple(python)
-        if python in also or _minor_tuple(lo) <= value <= _minor_tuple(hi):
-            candidates.append(_minor_tuple(str(key)))
-    if not candidates:
+        known = lo is not None and hi is not None and not knowledge.is_unverified(row, "python")
+        if known and _minor_tuple(lo) <= value <= _minor_tuple(hi):
+            supported.append(release)
+        elif python in also or (not known and (lo is None or _minor_tuple(lo) <= value)):
+            unknown.append(release)  # experimental, or a range the data does not know: may have wheels for it
+    if not supported:
         return ""
-    too_old = support.lo is not None and _minor_tuple(python) < _minor_tuple(support.lo)
-    pick = ".".join(map(str, max(candidates) if too_old else min(candidates)))
+    too_old = support.lo is not None and value < _minor_tuple(support.lo)
+    pick = max(supported) if too_old else min(supported)
+    if any(release > pick if too_old else release < pick for release in unknown):
+        return ""
     which = "newest" if too_old else "first"
-    return f", or pin {name} {pick}.x (its {which} release with Python {python} wheels)"
+    return f", or pin {name} {'.'.join(map(str, pick))}.x (its {which} release with Python {python} wheels)"
 
 
 def _tool(install: Install) -> str:
