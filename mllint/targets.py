@@ -73,7 +73,7 @@ def _torch_target(install: Install, requirement: Requirement) -> Target | None:
             return Target(requirement, name, None, True, False, (), "--torch-backend=cpu")
         if match := _LOCAL_CUDA.match(backend):
             return Target(requirement, name, _cu(match.group(1)), False, True, (), f"--torch-backend={backend}")
-    urls = _index_urls(install)
+    urls = index_urls(install)
     for url in urls:
         match = _INDEX_CUDA.search(url or "")
         if not match:
@@ -84,7 +84,7 @@ def _torch_target(install: Install, requirement: Requirement) -> Target | None:
             return Target(requirement, name, _cu(match.group(2)), False, True, (), f"the index {url}")
     if name != "torch" or install.manager != "pip" and install.manager != "uv":
         return None
-    if any(not _pypi_like(url) for url in urls):
+    if any(not pypi_like(url) for url in urls):
         return None  # another index may serve its own torch build: the PyPI default is not known to apply
     version = parse_version(requirement.exact_version)
     if version is None:
@@ -115,7 +115,7 @@ def _index_url(install: Install) -> list[str]:
                                 else ("PIP_INDEX_URL",)))
 
 
-def _index_urls(install: Install) -> list[str]:
+def index_urls(install: Install) -> list[str]:
     """Index and find-links URLs of a pip/uv install, with PIP_*/UV_* from ENV where no option overrides them."""
     uv = install.manager == "uv"
     extra = list(install.extra_index_urls) or _from_env(
@@ -124,7 +124,7 @@ def _index_urls(install: Install) -> list[str]:
     return _index_url(install) + extra + links
 
 
-def _pypi_like(url: str) -> bool:
+def pypi_like(url: str) -> bool:
     text = (url or "").lower()
     return "pypi" in text or "pythonhosted.org" in text
 
@@ -246,7 +246,7 @@ def _onnxruntime_feed(install: Install, requirement: Requirement, table: dict) -
     if not regex or not rows:
         return None
     primary = _index_url(install)
-    for url in _index_urls(install):
+    for url in index_urls(install):
         match = re.search(regex, url or "")
         row = rows.get(match.group("feed")) if match else None
         if row is None:

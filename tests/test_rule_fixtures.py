@@ -4,7 +4,8 @@ Each fixture states what it expects in a comment: ``# expect: 3,7`` (the rule
 fires on lines 3 and 7), ``# expect: requirements.txt:2`` (line 2 of a file in the
 fixture's build context, the directory ``<fixture>.context/`` beside it) or ``# expect: none``. Files named ``fire-*`` must
 fire and ``pass-*`` must not, so a fixture cannot silently assert nothing. ``# target: NAME`` lints the fixture
-as ``--target NAME``; ``# severity: 3=info,7=warning`` also checks the severity of the findings on those lines.
+as ``--target NAME``; ``# severity: 3=info,7=warning`` also checks the severity of the findings on those lines;
+``# path: docker/cpu/Dockerfile`` lints it under that file name (rules that read the Dockerfile's own name).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ RULES_BY_NAME = {rule.name: rule for rule in collect_rules(plugin_manager(entry_
 _EXPECT = re.compile(r"^#\s*expect:\s*(.+)$", re.M)
 _TARGET = re.compile(r"^#\s*target:\s*(\S+)\s*$", re.M)
 _SEVERITY = re.compile(r"^#\s*severity:\s*(.+)$", re.M)
+_PATH = re.compile(r"^#\s*path:\s*(\S+)\s*$", re.M)
 
 
 def _cases():
@@ -35,9 +37,9 @@ def _expected(text: str) -> list[str]:
     return [] if value == "none" else sorted(x.strip() for x in value.split(","))
 
 
-def _where(finding, context) -> str:
+def _where(finding, context, dockerfile="Dockerfile") -> str:
     """How an expect line names a finding's place: its line, prefixed by the file when not the Dockerfile."""
-    if finding.path == "Dockerfile":
+    if finding.path == dockerfile:
         return str(finding.line)
     prefix = str(context).replace("\\", "/").rstrip("/") + "/"
     name = finding.path[len(prefix):] if finding.path.startswith(prefix) else finding.path
@@ -57,16 +59,18 @@ def test_rule_fixture(path, lint):
     # the suppression rules judge pragmas against what the other rules find: every rule runs for them
     judged_after = path.parent.name in ("invalid-suppression", "unused-suppression")
     target = _TARGET.search(text)
-    report = lint(text, select=[] if judged_after else [path.parent.name],
+    named = _PATH.search(text)
+    dockerfile = named.group(1) if named else "Dockerfile"
+    report = lint(text, select=[] if judged_after else [path.parent.name], path=dockerfile,
                   context=context if context.is_dir() else None, target=target.group(1) if target else None)
     assert not report.problems, report.problems
     findings = [f for f in report.findings if f.rule_name == path.parent.name or not judged_after]
-    lines = sorted(_where(f, context) for f in findings)
+    lines = sorted(_where(f, context, dockerfile) for f in findings)
     assert lines == expected, [f"{f.path}:{f.line}: {f.message}" for f in findings]
     severities = _SEVERITY.search(text)
     if severities:
         wanted = dict(item.strip().split("=") for item in severities.group(1).split(","))
-        got = {_where(f, context): str(f.severity) for f in findings}
+        got = {_where(f, context, dockerfile): str(f.severity) for f in findings}
         assert {k: got.get(k) for k in wanted} == wanted, [f"{f.line}: {f.severity}" for f in findings]
     levels = {str(s) for s in RULES_BY_NAME[path.parent.name].meta.severities}
     for finding in findings:

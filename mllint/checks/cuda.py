@@ -89,7 +89,7 @@ def _descendants(stage: Stage) -> list[Stage]:
     return [s for s in stage.dockerfile.stages if s is not stage and stage in s.lineage]
 
 
-def _family_installs(stage: Stage) -> Iterator[Install]:
+def family_installs(stage: Stage) -> Iterator[Install]:
     for member in _family(stage):
         yield from member.installs
 
@@ -101,7 +101,7 @@ def _pip_cuda_libs(stage: Stage, major: str | None) -> bool:
     Newer TensorFlow, onnxruntime-gpu and CuPy releases can find CUDA libraries in
     these wheels, so a missing system library is then not a certain failure.
     """
-    for install in _family_installs(stage):
+    for install in family_installs(stage):
         if not _installing(install, _PYTHON_MANAGERS):
             continue
         found = {t.requirement.raw: t for t in targets(install)}
@@ -123,7 +123,7 @@ def _pip_cuda_libs(stage: Stage, major: str | None) -> bool:
 def _conda_cuda_libs(stage: Stage) -> bool:
     names = {"cudnn", "cudatoolkit", "cuda-toolkit", "cuda-libraries", "cuda-runtime", "cuda-cudart", "libcublas",
              "nccl"}
-    for install in _family_installs(stage):
+    for install in family_installs(stage):
         if _installing(install, ("conda",)) and any((r.name or "") in names for r in _requirements(install)):
             return True
     return False
@@ -231,7 +231,7 @@ _APT_CUDA = re.compile(r"^cuda-(?:toolkit|libraries|runtime|cudart|nvcc|compiler
 def _apt_cuda_majors(stage: Stage) -> frozenset[str]:
     """CUDA majors the stage's family adds with apt/yum (``cuda-toolkit-11-8`` next to the image's CUDA 12)."""
     majors = set()
-    for install in _family_installs(stage):
+    for install in family_installs(stage):
         if install.manager in ("apt", "yum") and install.installs_packages:
             for requirement in install.requirements:
                 if match := _APT_CUDA.match(requirement.name or ""):
@@ -336,7 +336,7 @@ def _hit(message: str, install: Install, severity: Severity | None, fix: str | N
 @per_stage
 def _jax_gpu_elsewhere(stage: Stage) -> bool:
     """A CUDA jax (extra, plugin, CUDA jaxlib) or unknown requirements anywhere in the stage's family."""
-    for install in _family_installs(stage):
+    for install in family_installs(stage):
         if not _installing(install, _PYTHON_MANAGERS + ("conda",)):
             continue
         if install.requirement_files or install.action in ("sync",):
@@ -362,9 +362,9 @@ _GPU_FRAMEWORKS = re.compile(r"^(torch|torchvision|tensorflow|tensorflow-gpu|onn
 
 
 @per_stage
-def _other_gpu_framework(stage: Stage) -> bool:
+def other_gpu_framework(stage: Stage) -> bool:
     """Another GPU framework in the stage's family: a plain jax next to it is likely a CPU-side helper."""
-    for install in _family_installs(stage):
+    for install in family_installs(stage):
         if install.installs_packages and any(_GPU_FRAMEWORKS.match(r.name or "") for r in _requirements(install)):
             return True
     return False
@@ -385,7 +385,7 @@ def cpu_wheel_on_gpu_image(ctx: CheckContext) -> Iterator[Hit]:
             tensorflow = [t for t in cpu if t.package == "tensorflow-cpu"]
             jax = [t for t in cpu if t.package == "jax" and set(t.requirement.extras) <= {"cpu"}]
             if jax and (env.kind != "cuda" or env.cuda is None or "jax" in env.frameworks
-                        or _jax_gpu_elsewhere(stage) or _other_gpu_framework(stage)):
+                        or _jax_gpu_elsewhere(stage) or other_gpu_framework(stage)):
                 jax = []  # plain jax is reported only where it is clearly the stage's GPU framework
             for group, fix in ((torch, _cpu_torch_fix(torch, install, env)),
                                (tensorflow, "install `tensorflow` (with [and-cuda] from 2.14, or on a cuDNN image) "

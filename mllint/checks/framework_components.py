@@ -16,10 +16,11 @@ from packaging.utils import canonicalize_name
 
 from mllint import knowledge
 from mllint.checks.locations import key_line
-from mllint.checks.packages import _forced, _ngc_pytorch_constraint, _ngc_pytorch_release, _uninstalled_before
+from mllint.checks.packages import ngc_pytorch_constraint, ngc_pytorch_release, uninstalled_before
 from mllint.context import CheckContext
 from mllint.depfiles import with_declared
 from mllint.dockerfile import Stage
+from mllint.resolution import forced
 from mllint.rule import Hit, Severity
 
 
@@ -43,16 +44,16 @@ def _component_hits(stage: Stage, release: str) -> Iterator[Hit]:
     for install in with_declared(stage.installs):
         if install.manager not in ("pip", "uv") or install.action != "install":
             continue
-        if _uninstalled_before(install, {"torch"}) or any(r.name == "torch" for r in install.requirements):
+        if uninstalled_before(install, {"torch"}) or any(r.name == "torch" for r in install.requirements):
             continue  # NGC's torch itself is replaced here: framework-reinstalled reports that
         for requirement in install.requirements:
             name = requirement.name
             if not name or name not in components:
                 continue
-            forced = _forced(install, name) or _uninstalled_before(install, {name})
-            if not (forced or install.upgrade or requirement.specifier or requirement.url or requirement.vcs):
+            replaced = forced(install, name) or uninstalled_before(install, {name})
+            if not (replaced or install.upgrade or requirement.specifier or requirement.url or requirement.vcs):
                 continue  # a bare name: pip keeps the image's build
-            verb = "replaces" if forced or requirement.url or requirement.vcs or install.upgrade else "can replace"
+            verb = "replaces" if replaced or requirement.url or requirement.vcs or install.upgrade else "can replace"
             yield Hit(
                 f"`{install.tool} install {requirement.raw.strip()}` {verb} the {name} that NGC PyTorch {release} "
                 f"builds and tests with its own torch, with a separately built one that may target another torch "
@@ -70,7 +71,7 @@ def _blanked(value: str | None) -> bool:
 
 
 def _constraint_hits(stage: Stage, release: str) -> Iterator[Hit]:
-    path, _ = _ngc_pytorch_constraint()
+    path, _ = ngc_pytorch_constraint()
     variable = str((_ngc().get("constraint_variable") or {}).get("name") or "PIP_CONSTRAINT")
     effect = (f"so later pip installs may replace NGC's torch, triton and the other packages {path} pins with "
               "PyPI builds for another CUDA")
@@ -119,11 +120,11 @@ def _constraint_hits(stage: Stage, release: str) -> Iterator[Hit]:
 
 def ngc_components_and_constraint(ctx: CheckContext) -> Iterator[Hit]:
     for stage in ctx.stages:
-        release = _ngc_pytorch_release(stage)
+        release = ngc_pytorch_release(stage)
         if release is None:
             continue
         yield from _component_hits(stage, release)
-        _, since = _ngc_pytorch_constraint()
+        _, since = ngc_pytorch_constraint()
         if release >= since:
             yield from _constraint_hits(stage, release)
 

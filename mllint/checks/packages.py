@@ -63,13 +63,13 @@ def _tool_cmd(install: Install) -> str:
 # --------------------------------------------------------------------------- ML images
 
 
-def _ngc_pytorch_constraint() -> tuple[str, str]:
+def ngc_pytorch_constraint() -> tuple[str, str]:
     table = ((knowledge.table("images").get("ngc") or {}).get("pytorch") or {})
     info = table.get("pip_constraint_file") or {}
     return str(info.get("path") or "/etc/pip/constraint.txt"), str(info.get("since") or "99.99")
 
 
-def _ngc_pytorch_release(stage: Stage) -> str | None:
+def ngc_pytorch_release(stage: Stage) -> str | None:
     image = stage.base_image
     ngc = (knowledge.table("images").get("ngc") or {}).get("pytorch") or {}
     if image is None or image.name != ngc.get("repository") or not image.tag:
@@ -86,7 +86,7 @@ def _constraint_lifted(stage: Stage, before_line: int) -> bool:
 
 @per_stage
 def _constraint_first_lifted(stage: Stage) -> int | None:
-    path, _ = _ngc_pytorch_constraint()
+    path, _ = ngc_pytorch_constraint()
     for st in reversed(stage.lineage):
         for instruction in st.instructions:
             if "PIP_CONSTRAINT" in instruction.assigned or instruction.keyword == "RUN" and any(
@@ -100,8 +100,8 @@ def ngc_pip_constraint_active(install: Install) -> bool:
     """NGC PyTorch >= 25.03 ships a pip constraint file pinning every package it was built with."""
     if install.manager != "pip":
         return False
-    release = _ngc_pytorch_release(install.stage)
-    _, since = _ngc_pytorch_constraint()
+    release = ngc_pytorch_release(install.stage)
+    _, since = ngc_pytorch_constraint()
     if release is None or release < since:
         return False
     if "PIP_CONSTRAINT" in dict(install.record.assignments):
@@ -274,7 +274,7 @@ def _unpinned_hit(install: Install, requirement: Requirement, ngc_constraint: bo
         suffix = " (unless the base image already ships it, which pip then keeps)"
     if ngc_constraint:
         severity = Severity.INFO
-        path, _ = _ngc_pytorch_constraint()
+        path, _ = ngc_pytorch_constraint()
         suffix = f" (unless the NGC image's {path} pins it)"
     return Hit(
         f"{detail}, {effect}{suffix}; pin it, e.g. `{example}`.",
@@ -285,7 +285,8 @@ def _unpinned_hit(install: Install, requirement: Requirement, ngc_constraint: bo
 
 # --------------------------------------------------------------------------- ML006
 
-def _uninstalled_before(install: Install, names: Iterable[str]) -> bool:
+def uninstalled_before(install: Install, names: Iterable[str]) -> bool:
+    """An earlier ``pip uninstall`` in the stage (or its ancestors) removes one of ``names``."""
     wanted = set(names)
     for line, own, removed in _uninstalls(install.stage):
         if own and line >= install.line:
@@ -371,7 +372,7 @@ def _pin_edit(install: Install, requirement: Requirement, framework: ShippedFram
     version = parse_version(framework.version)
     if (install.manager not in PY_MANAGERS or not framework.verified or version is None
             or version.local or version.is_prerelease or version.is_devrelease
-            or _ngc_pytorch_release(install.stage) is not None):
+            or ngc_pytorch_release(install.stage) is not None):
         return None
     if requirement.name != FRAMEWORK_PACKAGES[framework.name]["pip"][0]:
         return None
@@ -393,7 +394,7 @@ def _reinstall_hit(install: Install, requirement: Requirement, framework: Shippe
     shown = _shown(requirement)
     command = _tool_cmd(install)
     version = parse_version(framework.version)
-    is_ngc = _ngc_pytorch_release(stage) is not None and framework.name == "torch"
+    is_ngc = ngc_pytorch_release(stage) is not None and framework.name == "torch"
     severity: Severity | None = None if framework.verified else Severity.INFO
     primary = FRAMEWORK_PACKAGES[framework.name]["conda" if manager == "conda" else "pip"][0]
 
@@ -411,7 +412,7 @@ def _reinstall_hit(install: Install, requirement: Requirement, framework: Shippe
         tf_dist_known = version is not None and version >= Version("2.12")
         if not tf_dist_known:
             severity = Severity.INFO
-    elif _forced(install, name) or _uninstalled_before(install, {name, primary}):
+    elif _forced(install, name) or uninstalled_before(install, {name, primary}):
         replaced = "yes"
     elif version is None:
         if _upgraded(install, name):
@@ -458,7 +459,7 @@ def _constrained_ngc_hit(install: Install, requirement: Requirement, framework: 
                         version: Version | None, fix: str) -> Hit | None:
     """NGC PyTorch >= 25.03: pip keeps torch at the constraint file's version or fails to resolve."""
     name = requirement.name or ""
-    path, _ = _ngc_pytorch_constraint()
+    path, _ = ngc_pytorch_constraint()
     severity: Severity | None = None if framework.verified else Severity.INFO
     if _forced(install, name) or requirement.url or requirement.path or requirement.vcs:
         fails = True  # a reinstall needs NGC's exact build from an index: not there

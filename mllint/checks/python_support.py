@@ -186,7 +186,7 @@ _SWITCHING_SHELL = re.compile(r"conda|mamba|venv|activate|pyenv")
 _VERSIONED_PYTHON = re.compile(r"python3\.\d+")
 
 
-def _explicit_python(install: Install) -> str | None:
+def explicit_python(install: Install) -> str | None:
     """``pip3.11``, ``python3.11 -m pip``, ``uv pip install --python 3.11``."""
     first = posixpath.basename(install.tool.split()[0])
     match = _PY.match(first)
@@ -274,7 +274,7 @@ def _instruction_changes_python(instruction: Instruction) -> bool:
 
 
 def _changes_python(argv: tuple[str, ...], record) -> bool:
-    if _command_changes_python(argv):
+    if command_changes_python(argv):
         return True
     if record is None:
         return False
@@ -284,7 +284,7 @@ def _changes_python(argv: tuple[str, ...], record) -> bool:
                                                            for r in record.requirements)
 
 
-def _command_changes_python(argv: tuple[str, ...]) -> bool:
+def command_changes_python(argv: tuple[str, ...]) -> bool:
     if not argv:
         return False
     name = posixpath.basename(argv[0])
@@ -303,7 +303,7 @@ def _command_changes_python(argv: tuple[str, ...]) -> bool:
 
 def _install_python(install: Install) -> tuple[Fact, bool] | None:
     """(the Python fact, whether it is named by the command) for this install, or None if unknown."""
-    explicit = _explicit_python(install)
+    explicit = explicit_python(install)
     if explicit:
         named = install.manager != "uv"  # uv: the Python is an option, say where it comes from
         return Fact(explicit, f"`--python {install.record.option('--python')}`"), named
