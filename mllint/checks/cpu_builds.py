@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mllint import knowledge
-from mllint.checks.cuda import family_installs, other_gpu_framework
+from mllint.checks.cuda import family, family_installs, other_gpu_framework
 from mllint.checks.python_support import command_changes_python, explicit_python
 from mllint.context import CheckContext
 from mllint.depfiles import origin_of, with_declared
 from mllint.dockerfile import Install, Instruction, Stage
 from mllint.environment import environment, image_environment
+from mllint.memo import per_stage
 from mllint.resolution import forced, keeps_installed
 from mllint.rule import Hit, Severity
 from mllint.targets import TORCH_FAMILY, index_urls, pypi_like, resolve, target
@@ -213,8 +214,10 @@ _GPU_USERS = re.compile(r"^(jax|jaxlib|jax-cuda.*|flax|ctranslate2|faster-whispe
 _CUDA_WORK = re.compile(r"(?i)cuda|\bgpu\b|\bnvcc\b|cmake")
 
 
-def _uncertain(stage: Stage, pair: dict) -> bool:
-    """Anything in the stage's family that may use the GPU besides the CPU package, or installs unknown things."""
+@per_stage
+def _uncertain(stage: Stage, gpu: str) -> bool:
+    """Anything in the stage's family that may use the GPU besides a CPU package (whose GPU build is ``gpu``),
+    or installs unknown things."""
     if other_gpu_framework(stage):
         return True
     for install in family_installs(stage):
@@ -230,17 +233,13 @@ def _uncertain(stage: Stage, pair: dict) -> bool:
             name = resolve(install, requirement).name
             if name is None or requirement.url or requirement.path or requirement.vcs or requirement.editable:
                 return True
-            if name == pair["gpu"] or _GPU_USERS.match(name):
+            if name == gpu or _GPU_USERS.match(name):
                 return True
-    for member in _family_stages(stage):
+    for member in family(stage):
         for instruction in member.instructions:
             if instruction.keyword != "FROM" and _CUDA_WORK.search(instruction.value or ""):
                 return True
     return False
-
-
-def _family_stages(stage: Stage) -> list[Stage]:
-    return [*stage.lineage, *(s for s in stage.dockerfile.stages if s is not stage and stage in s.lineage)]
 
 
 def _alone(stage: Stage) -> Iterator[Hit]:
@@ -252,7 +251,7 @@ def _alone(stage: Stage) -> Iterator[Hit]:
             if not found:
                 continue
             env = environment(stage, before=install.instruction)
-            if env.kind != "cuda" or not env.gpu or _uncertain(stage, pair):
+            if env.kind != "cuda" or not env.gpu or _uncertain(stage, str(pair["gpu"])):
                 continue
             text = (f"`{_shown(found[0])}` is {pair['framework']}'s CPU build and the only framework this stage "
                     f"installs on the CUDA image {env.describe_image()}: at run time {pair['cpu_effect']}, with the "
@@ -295,11 +294,10 @@ def _cpu_declaration(ctx: CheckContext, stage: Stage) -> str | None:
     image = stage.base_image
     if image is not None and image.tag and _says_cpu(image.tag):
         return f"the base image tag {image.reference}"
-    for member in _family_stages(stage):
-        for install in member.installs:
-            if install.manager in _PYTHON_MANAGERS and install.installs_packages and any(
-                    name == "tensorflow-cpu" for name, _ in _names(install)):
-                return "`tensorflow-cpu` beside it"
+    for install in family_installs(stage):
+        if install.manager in _PYTHON_MANAGERS and install.installs_packages and any(
+                name == "tensorflow-cpu" for name, _ in _names(install)):
+            return "`tensorflow-cpu` beside it"
     return None
 
 
@@ -361,6 +359,7 @@ def _cuda_on_cpu(ctx: CheckContext, stage: Stage) -> Iterator[Hit]:
         yield Hit(text, install.instruction, line=install.line, column=install.column, fix=f"use {fix}")
 
 
+@per_stage
 def _torch_earlier(stage: Stage) -> bool:
     """An ancestor stage already installs torch (pip keeps it unless told to upgrade or reinstall)."""
     for member in stage.lineage[1:]:

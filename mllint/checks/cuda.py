@@ -75,7 +75,7 @@ def _image_cuda(env: Environment) -> str:
     return f"{_image(env)} {verb} CUDA {env.cuda.value} ({source})"
 
 
-def _family(stage: Stage) -> list[Stage]:
+def family(stage: Stage) -> list[Stage]:
     """The stage, its ancestors (``FROM <stage>``) and every stage built on it."""
     related = list(stage.lineage)
     for other in stage.dockerfile.stages:
@@ -90,7 +90,7 @@ def _descendants(stage: Stage) -> list[Stage]:
 
 
 def family_installs(stage: Stage) -> Iterator[Install]:
-    for member in _family(stage):
+    for member in family(stage):
         yield from member.installs
 
 
