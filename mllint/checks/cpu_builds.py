@@ -81,35 +81,27 @@ def _line_of(install: Install) -> int:
     return install.line if run is install.instruction else run.start_line
 
 
-@dataclass
-class _Event:
-    install: Install
-    segment: int  # bumped by anything that may switch the Python environment in between
-
-
-def _events(stage: Stage) -> list[_Event]:
-    """The pip/uv installs of the stage and its ancestors in build order (dependency files after their RUN)."""
-    events, segment = [], 0
-    for member in reversed(stage.lineage):
-        for instruction in member.instructions:
-            if instruction.keyword == "SHELL" or (
-                    instruction.keyword in ("ENV", "ARG") and _ENV_SWITCH_VARS & set(instruction.assigned)):
-                segment += 1
-                continue
-            if instruction.keyword != "RUN":
-                continue
-            records = {id(install.record.command): install for install in instruction.installs}
-            for placed in instruction.commands:
-                install = records.get(id(placed.command))
-                if install is None:
-                    if command_changes_python(placed.command.argv):
-                        segment += 1
-                    continue
-                if install.manager in _PYTHON_MANAGERS:
-                    events.extend(_Event(each, segment) for each in with_declared([install]))
-                elif install.manager == "conda":
-                    segment += 1  # conda may create or fill another environment
-    return events
+def _events(stage: Stage, segment: int) -> Iterator[tuple[Install, int]]:
+    """The stage's own pip/uv installs in build order (dependency files after their RUN), each with its
+    segment: ``segment`` counts what may switch the Python environment (a venv, conda, ``ENV PATH=``...)."""
+    for instruction in stage.instructions:
+        if instruction.keyword == "SHELL" or (
+                instruction.keyword in ("ENV", "ARG") and _ENV_SWITCH_VARS & set(instruction.assigned)):
+            segment += 1
+            continue
+        if instruction.keyword != "RUN":
+            continue
+        records = {id(install.record.command): install for install in instruction.installs}
+        for placed in instruction.commands:
+            install = records.get(id(placed.command))
+            if install is None:
+                if command_changes_python(placed.command.argv):
+                    segment += 1
+            elif install.manager in _PYTHON_MANAGERS:
+                yield from ((each, segment) for each in with_declared([install]))
+            elif install.manager == "conda":
+                segment += 1  # conda may create or fill another environment
+    yield None, segment  # where the stage ends
 
 
 # --------------------------------------------------------------------------- CPU and GPU builds together
@@ -133,18 +125,42 @@ def _image_gpu_builds(stage: Stage) -> dict[str, _Present]:
             for pair in _pairs() if str(pair["cpu"]) in env.frameworks}
 
 
-def _together(stage: Stage) -> Iterator[Hit]:
+@dataclass
+class _Holdings:
+    """After a stage: the segment reached and what each environment holds, keyed by (segment, where)."""
+
+    segment: int
+    present: dict[tuple, dict[str, _Present]]
+    hits: list[Hit]
+
+
+def _together(stage: Stage) -> list[Hit]:
+    """The stage's hits; parents are folded first and once each (a chain of stages stays linear)."""
+    cache = stage.dockerfile.facts.setdefault(f"{__name__}.together", {})
+    pending, current = [], stage
+    while current is not None and current.index not in cache and current not in pending:
+        pending.append(current)
+        current = current.parent
+    for member in reversed(pending):
+        parent = cache.get(member.parent.index) if member.parent is not None else None
+        if parent is None:
+            held = _Holdings(0, {(0, _DEFAULT_ENVIRONMENT): _image_gpu_builds(member)}, [])
+        else:
+            held = _Holdings(parent.segment, {key: dict(value) for key, value in parent.present.items()}, [])
+        cache[member.index] = _fold(member, held)
+    return cache[stage.index].hits
+
+
+def _fold(stage: Stage, held: _Holdings) -> _Holdings:
     pairs = {}
     for pair in _pairs():
         pairs[str(pair["cpu"])] = (pair, str(pair["gpu"]))
         pairs[str(pair["gpu"])] = (pair, str(pair["cpu"]))
-    if not pairs:
-        return
-    # what each environment holds, keyed by (segment, where): the image's own Python gets its GPU builds
-    present: dict[tuple, dict[str, _Present]] = {(0, _DEFAULT_ENVIRONMENT): _image_gpu_builds(stage)}
-    for event in _events(stage):
-        install = event.install
-        here = present.setdefault((event.segment, _where(install)), {})
+    for install, segment in _events(stage, held.segment):
+        held.segment = segment
+        if install is None or not pairs:
+            continue
+        here = held.present.setdefault((segment, _where(install)), {})
         names = _names(install)
         if install.action in ("uninstall", "remove"):
             for name, _ in names:
@@ -154,21 +170,21 @@ def _together(stage: Stage) -> Iterator[Hit]:
             continue
         if install.action == "sync":
             here.clear()  # `uv pip sync` / `pip-sync` leave exactly what they install
-        mine = _run_of(install).stage is stage  # ancestors' installs are judged in their own stage
         wanted = {name: requirement for name, requirement in names if name in pairs}
         for name, requirement in wanted.items():
             pair, other = pairs[name]
             if other in wanted:  # both in one command: which is written last is up to the installer
-                if mine and name == pair["gpu"]:
-                    yield _same_command_hit(install, pair, requirement, wanted[other])
+                if name == pair["gpu"]:
+                    held.hits.append(_same_command_hit(install, pair, requirement, wanted[other]))
                 continue
             earlier = here.get(other)
             cpu_last = name == pair["cpu"]
-            if earlier is not None and mine and (cpu_last or not forced(install, name)):
+            if earlier is not None and (cpu_last or not forced(install, name)):
                 # (a forced reinstall of the GPU build over the CPU one is the usual repair: left alone)
-                yield _over_hit(install, pair, requirement, earlier, cpu_last=cpu_last)
+                held.hits.append(_over_hit(install, pair, requirement, earlier, cpu_last=cpu_last))
         for name, requirement in wanted.items():
             here[name] = _Present(install, requirement)
+    return held
 
 
 def _shown(requirement) -> str:
@@ -282,8 +298,7 @@ def _says_cpu(text: str) -> bool:
 
 def _cpu_declaration(ctx: CheckContext, stage: Stage) -> str | None:
     """How the Dockerfile itself declares this stage's image CPU-only, in words, or None."""
-    names = [s.name or "" for s in ctx.dockerfile.stages]
-    if ctx.path not in ("-", "") and not any(_tokens(name) & {"gpu", "cuda"} for name in names):
+    if ctx.path not in ("-", "") and not _gpu_stage_named(ctx.dockerfile):
         parts = ctx.path.replace("\\", "/").rstrip("/").split("/")
         for part in reversed(parts[-2:]):
             if _says_cpu(part):
@@ -299,6 +314,13 @@ def _cpu_declaration(ctx: CheckContext, stage: Stage) -> str | None:
                 name == "tensorflow-cpu" for name, _ in _names(install)):
             return "`tensorflow-cpu` beside it"
     return None
+
+
+def _gpu_stage_named(dockerfile) -> bool:
+    """A stage of the file is named for a GPU (then the file's own name does not declare it CPU-only)."""
+    if "gpu_stage_named" not in dockerfile.facts:
+        dockerfile.facts["gpu_stage_named"] = any(_tokens(s.name or "") & {"gpu", "cuda"} for s in dockerfile.stages)
+    return dockerfile.facts["gpu_stage_named"]
 
 
 def _arm_only(stage: Stage) -> bool:

@@ -77,16 +77,19 @@ def _image_cuda(env: Environment) -> str:
 
 def family(stage: Stage) -> list[Stage]:
     """The stage, its ancestors (``FROM <stage>``) and every stage built on it."""
-    related = list(stage.lineage)
-    for other in stage.dockerfile.stages:
-        if other is not stage and stage in other.lineage:
-            related.append(other)
-    return related
+    return [*stage.lineage, *_descendants(stage)]
 
 
-@per_stage
 def _descendants(stage: Stage) -> list[Stage]:
-    return [s for s in stage.dockerfile.stages if s is not stage and stage in s.lineage]
+    """The stages built on this one, in file order (from one index of the whole file, built once)."""
+    index = stage.dockerfile.facts.get("descendants")
+    if index is None:
+        index = {}
+        for other in stage.dockerfile.stages:
+            for ancestor in other.lineage[1:]:
+                index.setdefault(ancestor.index, []).append(other)
+        stage.dockerfile.facts["descendants"] = index
+    return index.get(stage.index, [])
 
 
 def family_installs(stage: Stage) -> Iterator[Install]:
