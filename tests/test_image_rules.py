@@ -101,18 +101,24 @@ def test_meta_package_message_names_the_driverless_replacement(lint):
     assert "cuda-toolkit-12-4" in finding.message
 
 
-def test_unverified_policy_caps_driver_findings_at_info(lint, monkeypatch):
-    table = knowledge.table
+def _edit_table(monkeypatch, table: str, edit) -> None:
+    """Serve a deep copy of one knowledge table with ``edit(data)`` applied, for this test only."""
+    real = knowledge.table
 
     def patched(name):
-        data = table(name)
-        if name != "packages":
+        data = real(name)
+        if name != table:
             return data
         data = copy.deepcopy(data)
-        data["nvidia_host_packages"]["policy"]["unverified"] = ["must_not_install_driver_in_image"]
+        edit(data)
         return data
 
     monkeypatch.setattr(knowledge, "table", patched)
+
+
+def test_unverified_policy_caps_driver_findings_at_info(lint, monkeypatch):
+    _edit_table(monkeypatch, "packages", lambda data: data["nvidia_host_packages"]["policy"].update(
+        unverified=["must_not_install_driver_in_image"]))
     finding = _one(lint("FROM ubuntu:22.04\nRUN apt-get install -y libnvidia-compute-550\n", select=["ML008"]))
     assert finding.severity is Severity.INFO
 
@@ -176,19 +182,8 @@ def test_advice_names_the_true_newest_release_for_that_python(lint):
 
 
 def test_advice_is_left_out_when_a_release_of_unknown_range_could_be_the_answer(lint, monkeypatch):
-    from mllint import knowledge
-
-    real = knowledge.table
-
-    def table(name):
-        data = real(name)
-        if name != "frameworks":
-            return data
-        releases = dict(data["torch"]["releases"])
-        releases["2.14"] = {**releases["2.14"], "python": {"min": "3.10", "max": None}}
-        return {**data, "torch": {**data["torch"], "releases": releases}}
-
-    monkeypatch.setattr(knowledge, "table", table)
+    _edit_table(monkeypatch, "frameworks", lambda data: data["torch"]["releases"]["2.14"].update(
+        python={"min": "3.10", "max": None}))
     finding = _one(lint("FROM python:3.10-slim\nRUN pip install torch==2.15.0\n", select=["ML012"]))
     assert "pin torch" not in finding.message  # 2.13 would be a wrong "newest"
 

@@ -7,15 +7,20 @@ import re
 from mllint.dockerfile import Install, Instruction
 
 
-def key_line(instruction: Instruction, name: str) -> int:
-    """The physical line of ``NAME=`` (or ``NAME value``) in a multi-line ARG/ENV."""
+def _first_line(instruction: Instruction, pattern: re.Pattern, start: int) -> int | None:
+    """The first physical line of ``instruction`` from ``start`` on that ``pattern`` matches, if any."""
     stage = instruction.stage
     lines = stage.dockerfile.tree.lines if stage else []
-    pattern = re.compile(rf"(?:^|[\s\"']){re.escape(name)}(?:=|\s|$)")
-    for number in range(instruction.start_line, instruction.end_line + 1):
+    for number in range(start, instruction.end_line + 1):
         if 0 < number <= len(lines) and pattern.search(lines[number - 1]):
             return number
-    return instruction.start_line
+    return None
+
+
+def key_line(instruction: Instruction, name: str) -> int:
+    """The physical line of ``NAME=`` (or ``NAME value``) in a multi-line ARG/ENV."""
+    pattern = re.compile(rf"(?:^|[\s\"']){re.escape(name)}(?:=|\s|$)")
+    return _first_line(instruction, pattern, instruction.start_line) or instruction.start_line
 
 
 def word_line(install: Install, word: str) -> int:
@@ -26,10 +31,5 @@ def word_line(install: Install, word: str) -> int:
     instruction = install.instruction
     if getattr(instruction, "origin", None) is not None or install.record.command.via:
         return install.line
-    stage = instruction.stage
-    lines = stage.dockerfile.tree.lines if stage else []
     pattern = re.compile(rf"(?:^|[\s\"'=]){re.escape(word)}(?:[\s\"';&|)\\]|$)")
-    for number in range(install.line, instruction.end_line + 1):
-        if 0 < number <= len(lines) and pattern.search(lines[number - 1]):
-            return number
-    return install.line
+    return _first_line(instruction, pattern, install.line) or install.line
