@@ -205,6 +205,21 @@ class FixNotWritten(Exception):
     """A fixed file was left as it was; the message (one line) says why."""
 
 
+def _open(real: str, flags: int, doing: str) -> int:
+    try:
+        return os.open(real, flags | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise FixNotWritten(f"cannot be {doing} ({exc.strerror or exc})") from None
+
+
+def _content_of(real: str) -> tuple[bytes, os.stat_result]:
+    fd = _open(real, os.O_RDONLY, "read again")
+    try:
+        return _content_now(fd)
+    finally:
+        os.close(fd)
+
+
 def _content_now(fd: int) -> tuple[bytes, os.stat_result]:
     info = os.fstat(fd)
     chunks, offset = [], 0
@@ -231,14 +246,7 @@ def write_fixed(path: str, linted: str, fixed: str) -> str:
       modification time and content): else "changed while fixing".
     """
     real = os.path.realpath(path)
-    try:
-        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as exc:
-        raise FixNotWritten(f"cannot be read again ({exc.strerror or exc})") from None
-    try:
-        current, info = _content_now(fd)
-    finally:
-        os.close(fd)
+    current, info = _content_of(real)
     if not stat.S_ISREG(info.st_mode):
         raise FixNotWritten("not a regular file")
     if not info.st_mode & 0o222 or not os.access(real, os.W_OK):
@@ -278,13 +286,9 @@ def _keep_in_place(real: str, info: os.stat_result) -> bool:
 def _unchanged(real: str, info: os.stat_result, current: bytes) -> bool:
     """The file still is the one read, with the same size, modification time and content."""
     try:
-        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        now, now_info = _content_of(real)
+    except FixNotWritten:
         return False
-    try:
-        now, now_info = _content_now(fd)
-    finally:
-        os.close(fd)
     return now == current and _same_file(now_info, info)
 
 
@@ -327,10 +331,7 @@ def _remove(path: str) -> None:
 
 
 def _write_in_place(real: str, info: os.stat_result, current: bytes, new: bytes) -> None:
-    try:
-        fd = os.open(real, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as exc:
-        raise FixNotWritten(f"cannot be written ({exc.strerror or exc})") from None
+    fd = _open(real, os.O_RDWR, "written")
     try:
         now, now_info = _content_now(fd)
         if now != current or not _same_file(now_info, info):

@@ -70,3 +70,16 @@ def workspace_with(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
     return tmp_path
+
+
+def install_plugin(site: Path, module: str, source: str) -> Path:
+    """A plugin distribution in ``site`` laid out as pip installs one: ``module.py`` and a dist-info whose
+    ``mllint`` entry point is named like the module (``_`` as ``-``). Put ``site`` on PYTHONPATH to use it."""
+    name = module.replace("_", "-")
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"{module}.py").write_text(source)
+    info = site / f"{module}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[mllint]\n{name} = {module}\n")
+    return site

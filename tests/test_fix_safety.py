@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from conftest import run_cli, workspace_with
+from conftest import install_plugin, run_cli, workspace_with
 from mllint import fixes
 from mllint.fixes import FixNotWritten, write_fixed
 
@@ -111,13 +111,7 @@ def mllint_rules():
 
 def test_a_concurrent_edit_is_kept_and_the_file_refused(tmp_path):
     """Another writer appends a line while the fixes are computed (here: a plugin's check does it)."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "appender.py").write_text(APPENDER)
-    info = site / "appender-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: appender\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[mllint]\nappender = appender\n")
+    site = install_plugin(tmp_path / "site", "appender", APPENDER)
     project = workspace_with(tmp_path / "p", {"Dockerfile": CACHED})
     result = fix(project, "Dockerfile", env={"PYTHONPATH": str(site)})
     assert result.returncode == 2

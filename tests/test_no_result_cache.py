@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, workspace_with
+from conftest import install_plugin, run_cli, workspace_with
 
 TORCH = "FROM python:3.11-slim\nRUN pip install torch\n"  # ML002 and ML003: exit 1
 
@@ -174,13 +174,7 @@ def mllint_rules():
 
 
 def test_adding_or_removing_a_plugin_through_pythonpath_changes_the_result(tmp_path):
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "pythonpath_plugin.py").write_text(PLUGIN)
-    info = site / "pythonpath_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pythonpath-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[mllint]\npythonpath-plugin = pythonpath_plugin\n")
+    site = install_plugin(tmp_path / "site", "pythonpath_plugin", PLUGIN)
     project = workspace_with(tmp_path / "p", {"Dockerfile": TORCH})
     xdg = private_cache(tmp_path)
     for with_plugin in (False, True, False, True):
