@@ -25,6 +25,7 @@ Examples:
   mllint --ignore pip-cache-not-disabled --select ML001 Dockerfile
   cat Dockerfile | mllint - --stdin-filename docker/Dockerfile
   mllint parse Dockerfile                print the parsed model as JSON
+  mllint stack Dockerfile                each stage's ML stack, and where each fact comes from
   mllint --baseline base.json .          only findings not recorded by --write-baseline
   mllint rules                           every rule, and whether the configuration enables it
   mllint explain ML001                   a rule's documentation page
@@ -187,6 +188,8 @@ def _cannot_write(output: str, exc: Exception):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or names, comma-separated); "
               "replaces the configuration's select and ignore.")
+@click.option("--extend-select", multiple=True, metavar="RULES", help="Also run these rules (ids or names, "
+              "comma-separated), on top of the selection: how rules that are off by default are turned on.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or names, comma-separated), "
               "on top of the configuration's ignore.")
 @click.option("--failure-threshold", type=click.Choice(THRESHOLDS), default=None,
@@ -239,7 +242,7 @@ def _cannot_write(output: str, exc: Exception):
 def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, stdin_filename, build_args, today,
                  sarif_category, config_file, no_config, baseline_file, write_baseline, build_context, jobs,
                  fix, diff, unsafe_fixes, no_cache, show_source, statistics, quiet, exit_zero, show_suppressed,
-                 inline_ignores, target):
+                 inline_ignores, target, extend_select):
     """Lint Dockerfiles (files, directories searched recursively, or - for stdin; no path: the current
     directory). A requirements, constraints, pyproject.toml or environment.yml file is linted through the
     repository's Dockerfiles that install it."""
@@ -281,6 +284,7 @@ def lint_command(paths, fmt, output, select, ignore, failure_threshold, color, s
             reader=reader,
             inline_ignores=inline_ignores or config.inline_ignores or "allow",
             target=target,
+            extend_select=_split_names(extend_select),
         )
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from None
@@ -462,22 +466,41 @@ def parse_command(path: str, build_args, target, build_context) -> None:
         sys.exit(2)
 
 
+@main.command("stack")
+@click.argument("paths", nargs=-1, type=str)
+@click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="Output format (JSON: docs/stack.md).")
+@click.option("--build-arg", "build_args", multiple=True, metavar="NAME=VALUE",
+              help="Value of a build argument, as `docker build --build-arg` would pass it.")
+@click.option("--context", "build_context", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="The build context the dependency files are read from (default: each Dockerfile's directory).")
+@click.option("--stdin-filename", default="-", metavar="NAME", help="Name to report for input read from `-`.")
+def stack_command(paths, fmt, build_args, build_context, stdin_filename) -> None:
+    """Show each stage's ML stack (OS, Python, CUDA, cuDNN, NCCL, frameworks, installs) and where each fact
+    comes from, with the prebuilt images that already ship it."""
+    from mllint.stack.command import run
+
+    sys.exit(run(list(paths), fmt, _parse_build_args(build_args), build_context, stdin_filename,
+                 lambda text: click.echo(text, nl=False), lambda line: click.echo(line, err=True)))
+
+
 @main.command("rules")
 @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="Output format.")
 @click.option("--select", multiple=True, metavar="RULES", help="As for linting: only these rules.")
+@click.option("--extend-select", multiple=True, metavar="RULES", help="As for linting: also these rules.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="As for linting: skip these rules.")
 @click.option("--config", "config_file", type=click.Path(), default=None, metavar="FILE",
               help="Read this configuration file instead of the nearest .mllint.yaml.")
 @click.option("--no-config", is_flag=True, help="Read no configuration file.")
-def rules_command(fmt, select, ignore, config_file, no_config) -> None:
+def rules_command(fmt, select, extend_select, ignore, config_file, no_config) -> None:
     """List every rule, built-in and from plugins, and whether the configuration enables it."""
     from mllint import rule_table
     from mllint.engine import SelectionError
 
     session = _session(config_file, no_config)
     try:
-        linter = session.linter(_split_names(select), _split_names(ignore))
+        linter = session.linter(_split_names(select), _split_names(ignore), extend_select=_split_names(extend_select))
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from None
     entries = rule_table.rows(session.rules, linter)

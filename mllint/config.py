@@ -23,7 +23,8 @@ NAMES = (".mllint.yaml", ".mllint.yml")
 PYPROJECT = "pyproject.toml"  # its [tool.mllint] table, as ruff, black and mypy read theirs
 _TOOL_HEADER = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*(?:mllint|\"mllint\")[ \t]*[\].]", re.M)
 KEYS = ("select", "ignore", "severity", "failure-threshold", "exclude", "per-file-ignores",
-        "allowed-floating-tags", "ml-packages", "secret-names", "plugins", "inline-ignores", "target")
+        "allowed-floating-tags", "ml-packages", "secret-names", "plugins", "inline-ignores", "target",
+        "extend-select")
 SEVERITIES = ("error", "warning", "info")
 THRESHOLDS = ("error", "warning", "info", "none")
 INLINE_IGNORES = ("allow", "require-reason", "forbid")
@@ -63,6 +64,7 @@ class Config:
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     inline_ignores: str | None = None  # allow, require-reason or forbid (mllint.pragmas)
     target: str | None = None  # the stage `docker build --target` builds (--target wins)
+    extend_select: list[str] = field(default_factory=list)  # rules added to the selection (off-by-default ones)
     # (key, index or sub-key, ...) -> (line, column), 1-based, for errors found after loading
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
 
@@ -90,6 +92,8 @@ class Config:
             yield ("select", i), name
         for i, name in enumerate(self.ignore):
             yield ("ignore", i), name
+        for i, name in enumerate(self.extend_select):
+            yield ("extend-select", i), name
         for name in self.severity:
             yield ("severity", name, "key"), name
         for pattern, names in self.per_file_ignores.items():
@@ -328,6 +332,7 @@ class _Reader:
             "plugins": self._plugins,
             "inline-ignores": self._inline_ignores,
             "target": self._target,
+            "extend-select": lambda v, p, key: self._strings(v, p, key, "a list of rule ids or names"),
         }
         for key in data:
             key_pos = data.lc.key(key)

@@ -27,6 +27,10 @@ def page(meta: RuleMeta) -> str:
         f"**Severity:** {severity_text(meta)}  ",
         f"**Tags:** {', '.join(meta.tags) if meta.tags else '-'}  ",
         f"**Automatic fix:** {FIX_TEXT.get(meta.fix, meta.fix)}",
+        *([] if meta.enabled_by_default else [
+            "",
+            f"**Off by default:** turn it on with `extend-select: [{meta.name}]` in `.mllint.yaml` (or "
+            f"`--extend-select {meta.id}`); `select: [all]` leaves it off."]),
         "",
         "## What it does",
         "",
@@ -70,7 +74,8 @@ def index(rules) -> str:
     ]
     for rule in rules:
         meta = rule.meta
-        lines.append(f"| {meta.id} | [{meta.name}]({meta.id}-{meta.name}.md) | {severity_range(meta)} | {meta.fix} "
+        severity = severity_range(meta) + ("" if meta.enabled_by_default else " (off by default)")
+        lines.append(f"| {meta.id} | [{meta.name}]({meta.id}-{meta.name}.md) | {severity} | {meta.fix} "
                      f"| {meta.summary} |")
     return "\n".join(lines) + "\n"
 

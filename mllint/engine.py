@@ -43,8 +43,10 @@ class FileReport:
     fixes_not_written: int = 0  # --fix: edits found but not written (the file is reported as it is)
 
 
-def resolve_rules(rules: Iterable[Rule], names: Iterable[str]) -> set[str]:
-    """Map ids or names (any case) to rule ids; unknown names are an error."""
+def resolve_rules(rules: Iterable[Rule], names: Iterable[str], all_ids: set[str] | None = None) -> set[str]:
+    """Map ids or names (any case) to rule ids; unknown names are an error. ``all`` means ``all_ids``
+    when given (selection: the rules on by default), else every rule."""
+    rules = list(rules)
     by_key: dict[str, str] = {}
     for rule in rules:
         by_key[rule.id.lower()] = rule.id
@@ -55,7 +57,7 @@ def resolve_rules(rules: Iterable[Rule], names: Iterable[str]) -> set[str]:
         if not key:
             continue
         if key == "all":
-            ids |= set(by_key.values())
+            ids |= set(by_key.values()) if all_ids is None else all_ids
         elif key in by_key:
             ids.add(by_key[key])
         else:
@@ -70,6 +72,7 @@ class Linter:
         *,
         select: Iterable[str] = (),
         ignore: Iterable[str] = (),
+        extend_select: Iterable[str] = (),
         severity: Mapping[str, str] | None = None,
         today: _dt.date | None = None,
         options: dict[str, Any] | None = None,
@@ -92,11 +95,13 @@ class Linter:
             reader = DiskReader()
         self.reader = reader if follow_files else None
         self.build_context = build_context
-        select = list(select)
-        chosen = resolve_rules(rules, select) if select else {r.id for r in rules}
-        # rules named in --select/`select` (not through `all`): their findings are listed even when the
-        # catalogue asks for a summary (``output: summary``)
-        self.named = resolve_rules(rules, [n for n in select if n.strip().lower() != "all"])
+        select, extend_select = list(select), list(extend_select)
+        on_by_default = {r.id for r in rules if r.meta.enabled_by_default}
+        chosen = resolve_rules(rules, select, on_by_default) if select else set(on_by_default)
+        chosen |= resolve_rules(rules, extend_select)  # rules off by default are turned on by name
+        # rules named in --select/`select`/`extend-select` (not through `all`): their findings are listed even
+        # when the catalogue asks for a summary (``output: summary``)
+        self.named = resolve_rules(rules, [n for n in [*select, *extend_select] if n.strip().lower() != "all"])
         chosen -= resolve_rules(rules, ignore)
         self.rules = [r for r in rules if r.id in chosen]
         self.severity: dict[str, Severity] = {}

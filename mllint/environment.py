@@ -51,8 +51,10 @@ class Environment:
     flavour: str | None = None  # base | runtime | devel (nvidia/cuda and pytorch/pytorch)
     cudnn: Fact | None = None  # True/False, or a major version string "8"
     math_libs: Fact | None = None
+    nccl: Fact | None = None  # True/False: NCCL in the image (the nvidia/cuda flavour, an apt libnccl2)
     nvcc: Fact | None = None
     os: tuple[str, str] | None = None  # ("ubuntu", "20.04")
+    os_source: str = ""  # where ``os`` comes from, for messages and `mllint stack`
     python: Fact | None = None  # the python3 the stage's pip runs with, "3.8"
     frameworks: dict[str, Fact] = field(default_factory=dict)  # preinstalled by the image: torch -> 2.5.1
     gpu: bool = False  # built for GPUs (CUDA image, -gpu tag, NGC)
@@ -102,10 +104,12 @@ def _decode_nvidia_cuda(env: Environment, tag: str) -> None:
     cudnn = match.group("cudnn")
     env.cudnn = Fact(cudnn[5:] or True, source) if cudnn else Fact(False, source)
     env.math_libs = Fact(bool(parts.get("math_libs")), f"the {env.flavour} flavour")
+    env.nccl = Fact(bool(parts.get("nccl")), f"the {env.flavour} flavour")
     env.nvcc = Fact(bool(parts.get("nvcc")), f"the {env.flavour} flavour")
     os_match = re.match(r"([a-z]+)(\d+(?:\.\d+)?)$", match.group("os"))
     if os_match:
         env.os = (os_match.group(1), os_match.group(2))
+        env.os_source = source
 
 
 def _decode_pytorch(env: Environment, tag: str) -> None:
@@ -198,6 +202,7 @@ def _decode_python(env: Environment, tag: str | None) -> None:
     codename = match.group("os")
     if codename:
         env.os = _os_release("debian", codename) or env.os
+        env.os_source = f"the tag python:{tag}" if env.os else ""
 
 
 def image_environment(image: ImageRef | None) -> Environment:
@@ -222,6 +227,7 @@ def image_environment(image: ImageRef | None) -> Environment:
         distro = image.repository.split("/")[-1]
         release = (tag or "").split("-")[0]
         env.os = _os_release(distro, release)
+        env.os_source = f"the tag {image.reference}" if env.os else ""
     return env
 
 
@@ -232,6 +238,7 @@ def image_environment(image: ImageRef | None) -> Environment:
 _APT_PYTHON = re.compile(r"^python(3(?:\.\d+)?)(?:-dev|-venv|-pip|-full|-minimal)?$")
 _CUDA_TOOLKIT = re.compile(r"^cuda-(?:toolkit|nvcc|compiler)-(\d+)[-.](\d+)$")
 _CUDA_LIBS = re.compile(r"^(?:cuda-libraries(?:-dev)?-\d+[-.]\d+|libcublas.*)$")
+_NCCL = re.compile(r"^libnccl(?:2|-dev)$")
 _CUDNN = re.compile(r"^(?:libcudnn(\d+)(?:-dev)?(?:-cuda-\d+)?|cudnn(\d*)(?:-cuda-\d+)?)$")
 
 
@@ -257,7 +264,7 @@ def _apply_instruction(env: Environment, instruction: Instruction, deadsnakes: b
                     version = _os_python3(*env.os) or ""
                 if version and "." in version and (env.python is None or env.kind != "python"):
                     source = f"`{install.tool} install {name}`" + (f" on {env.os[0]} {env.os[1]}" if env.os else "")
-                    if env.python is None or python.group(1) == "3":
+                    if env.python is None or python.group(1) == "3" and env.python.value != version:
                         env.python = Fact(version, source)
                 continue
             toolkit = _CUDA_TOOLKIT.match(name)
@@ -271,6 +278,8 @@ def _apply_instruction(env: Environment, instruction: Instruction, deadsnakes: b
                 env.math_libs = Fact(True, f"`{install.tool} install {name}`")
             elif cudnn := _CUDNN.match(name):
                 env.cudnn = Fact(cudnn.group(1) or cudnn.group(2) or True, f"`{install.tool} install {name}`")
+            elif _NCCL.match(name):
+                env.nccl = Fact(True, f"`{install.tool} install {name}`")
 
 
 # --------------------------------------------------------------------------- installed Pythons

@@ -60,6 +60,7 @@ class RuleMeta:
     severity_note: str = ""
     output: str = "findings"
     summary_text: str = ""  # for "summary": "{count} dependency file{s} could not be followed"
+    enabled_by_default: bool = True  # False: runs only when named (select, extend-select), never through `all`
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], help_uri: str = "") -> "RuleMeta":
@@ -86,6 +87,7 @@ class RuleMeta:
             severity_note=" ".join(str(data.get("severity_note") or "").split()),
             output=_output(data.get("output")),
             summary_text=str(data.get("summary_text") or "").strip(),
+            enabled_by_default=data.get("enabled_by_default", True) is not False,
         )
 
 

@@ -29,6 +29,7 @@ def rows(all_rules, linter) -> list[dict[str, Any]]:
             "summary": " ".join(meta.summary.split()),
             "tags": list(meta.tags),
             "fix": meta.fix,
+            "enabled_by_default": meta.enabled_by_default,
             "help_uri": meta.help_uri,
             "range": severity_range(meta),  # for the text table; dropped from JSON
             "severity_text": severity_text(meta),
@@ -51,7 +52,7 @@ def render_text(entries: list[dict[str, Any]]) -> str:
     than one says when under its summary, so the table never contradicts the findings or the docs."""
     def enabled(entry: dict[str, Any]) -> str:
         if not entry["enabled"]:
-            return "no"
+            return "no (off by default)" if entry.get("enabled_by_default") is False else "no"
         if entry["severity"] != entry["default_severity"]:
             return f"yes, as {entry['severity']}"
         return "yes"

@@ -1,6 +1,7 @@
 """One run's set-up: the configuration file and the command line merged into plugins, rules and a linter.
 
-The command line wins: ``--select`` replaces the file's ``select`` and ``ignore``,
+The command line wins: ``--select`` replaces the file's ``select``, ``extend-select`` and ``ignore``,
+``--extend-select`` adds rules (those off by default too) on top,
 ``--ignore`` turns rules off on top of the file, ``--failure-threshold`` replaces
 ``failure-threshold``. Every problem is a SetupError: one line, exit code 2.
 """
@@ -49,7 +50,8 @@ class Session:
     def linter(self, select: Sequence[str] = (), ignore: Sequence[str] = (), *, today: _dt.date | None = None,
                build_args: Mapping[str, str] | None = None, follow_files: bool = False,
                build_context: str | None = None, reader: "Reader | None" = None,
-               inline_ignores: str = "allow", target: str | None = None) -> "Linter":
+               inline_ignores: str = "allow", target: str | None = None,
+               extend_select: Sequence[str] = ()) -> "Linter":
         """A linter for the command-line ``select``/``ignore`` on top of the file's."""
         from mllint.engine import Linter
 
@@ -58,7 +60,9 @@ class Session:
             chosen, dropped = list(select), list(ignore)
         else:
             chosen, dropped = list(config.select or ()), [*config.ignore, *ignore]
-        return Linter(self.rules, select=chosen, ignore=dropped, severity=config.severity, today=today,
+        extended = [*config.extend_select, *extend_select] if not select else list(extend_select)
+        return Linter(self.rules, select=chosen, ignore=dropped, extend_select=extended, severity=config.severity,
+                      today=today,
                       options=config.rule_options(), build_args=build_args, follow_files=follow_files,
                       build_context=build_context, reader=reader, inline_ignores=inline_ignores,
                       target=target or config.target)

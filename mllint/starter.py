@@ -16,7 +16,7 @@ Found from the current directory upwards to the repository root; options on
 the command line win over this file. Rule lists take ids (ML001) or names."""
 
 COMMENTS = {
-    "select": "Rules to run; `all` runs every rule, built-in and from plugins.",
+    "select": "Rules to run; `all` runs every rule that is on by default, built-in and from plugins.",
     "ignore": "Rules to turn off, e.g. [ML003, pip-cache-not-disabled].",
     "severity": "Per-rule severity override (error, warning or info), e.g. {ML002: error}.",
     "failure-threshold": "Exit 1 when a finding reaches this severity: error, warning, info or none.",
@@ -27,6 +27,7 @@ COMMENTS = {
     "secret-names": "Extra credential variable names ML010 treats as secrets, e.g. [ACME_API_TOKEN].",
     "inline-ignores": "What `# mllint: ignore=` pragmas may do: allow, require-reason (each needs `-- why`) or forbid.",
     "target": "The stage `docker build --target` builds (null: the last stage and every stage no other stage\nuses); rules about what the image holds judge only what reaches it.",
+    "extend-select": "Rules to run on top of `select`, e.g. [prebuilt-image-available] (off by default).",
     "plugins": "Options for each installed plugin, under its entry-point name, e.g. {approved-registry: {registries: [registry.corp]}}.",
 }
 
@@ -53,6 +54,7 @@ def defaults() -> dict:
         "plugins": {},
         "inline-ignores": "allow",
         "target": None,
+        "extend-select": [],
     }
 
 

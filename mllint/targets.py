@@ -68,11 +68,13 @@ def _torch_target(install: Install, requirement: Requirement) -> Target | None:
         return Target(requirement, name, _cu(match.group(1)), False, True, (),
                       f"the local version +{local} of {requirement.raw}")
     if install.torch_backend:
-        backend = install.torch_backend
+        expansion = expand(install.torch_backend, install.env, quotes=False)
+        backend = expansion.text if expansion.resolved else ""
         if backend == "cpu":
             return Target(requirement, name, None, True, False, (), "--torch-backend=cpu")
         if match := _LOCAL_CUDA.match(backend):
             return Target(requirement, name, _cu(match.group(1)), False, True, (), f"--torch-backend={backend}")
+        return None  # uv picks the backend's index (auto, a variable without a value): not PyPI's default build
     urls = index_urls(install)
     for url in urls:
         match = _INDEX_CUDA.search(url or "")

@@ -74,7 +74,8 @@ def test_empty_file_means_defaults(tmp_path):
 
 BAD_CONFIGS = [
     ("selct: [ML001]\n", "1:1: unknown key 'selct' (expected one of: select, ignore, severity, failure-threshold, "
-     "exclude, per-file-ignores, allowed-floating-tags, ml-packages, secret-names, plugins, inline-ignores, target)"),
+     "exclude, per-file-ignores, allowed-floating-tags, ml-packages, secret-names, plugins, inline-ignores, target, "
+     "extend-select)"),
     ("select: ML001\n", "1:9: 'select' is a string (expected a list of rule ids or names)"),
     ("select:\n", "1:1: 'select' is null (expected a list of rule ids or names)"),
     ("select: []\n", "1:9: 'select' is an empty list (expected at least one rule id or name; `all` selects every rule)"),

@@ -35,10 +35,13 @@ def test_rules_table_lists_every_builtin_rule(project):
     lines = result.stdout.decode().splitlines()
     assert lines[0].split() == ["ID", "NAME", "DEFAULT", "ENABLED", "FIX", "PLUGIN", "SUMMARY"]
     rows = {line.split()[0]: line for line in lines[1:-1]}
+    off = {rule_id for rule_id, entry in CATALOGUE.items() if entry.get("enabled_by_default") is False}
+    assert off == {"ML020"}
     for rule_id, entry in CATALOGUE.items():
+        enabled = r"no \(off by default\)" if rule_id in off else "yes"
         others = [s for s in entry.get("severities", [entry["severity"]]) if s != entry["severity"]]
         shown = entry["severity"] + (rf" \(or {', '.join(others)}\)" if others else "")
-        assert re.match(rf"{rule_id}\s+{entry['name']}\s+{shown}\s+yes\s+{entry.get('fix', 'none')}\s+mllint\s+",
+        assert re.match(rf"{rule_id}\s+{entry['name']}\s+{shown}\s+{enabled}\s+{entry.get('fix', 'none')}\s+mllint\s+",
                         rows[rule_id]), rows[rule_id]
         summary = " ".join(entry["summary"].split())
         if others:  # the summary then says when each other severity applies
@@ -46,7 +49,8 @@ def test_rules_table_lists_every_builtin_rule(project):
             assert rows[rule_id].endswith(f"{summary} Severity: {entry['severity']}; {note}."), rows[rule_id]
         else:
             assert rows[rule_id].endswith(summary)
-    assert re.fullmatch(r"(\d+) rules, \1 enabled\.", lines[-1])
+    counts = re.fullmatch(r"(\d+) rules, (\d+) enabled\.", lines[-1])
+    assert counts and int(counts[2]) == int(counts[1]) - len(off)
 
 
 def test_rules_json(project):
@@ -57,7 +61,7 @@ def test_rules_json(project):
         "id": "ML001", "name": "floating-image-tag", "default_severity": "warning", "severity": "warning",
         "severities": ["warning", "error", "info"], "severity_note": " ".join(CATALOGUE["ML001"]["severity_note"].split()),
         "enabled": True, "plugin": "mllint", "summary": " ".join(CATALOGUE["ML001"]["summary"].split()),
-        "tags": list(CATALOGUE["ML001"]["tags"]), "fix": "none",
+        "tags": list(CATALOGUE["ML001"]["tags"]), "fix": "none", "enabled_by_default": True,
         "help_uri": "https://github.com/mllint-docker/mllint/blob/main/docs/rules/ML001-floating-image-tag.md",
     }
 

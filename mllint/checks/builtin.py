@@ -16,7 +16,7 @@ from mllint.plugins import hookimpl
 MODULES = ("images", "pip_cache", "packages", "indexes", "cuda", "drivers", "credentials", "python_support",
            "end_of_life", "dependency_files", "companions", "cuda_arch", "source_builds", "deprecated_env",
            "framework_components", "cpu_builds", "suppressions",
-           "downloads")
+           "downloads", "prebuilt")
 
 
 def _chain(checks: list):
