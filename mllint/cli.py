@@ -475,13 +475,14 @@ def parse_command(path: str, build_args, target, build_context) -> None:
 @click.option("--context", "build_context", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="The build context the dependency files are read from (default: each Dockerfile's directory).")
 @click.option("--stdin-filename", default="-", metavar="NAME", help="Name to report for input read from `-`.")
-def stack_command(paths, fmt, build_args, build_context, stdin_filename) -> None:
+@click.option("--target", default=None, metavar="STAGE", help="The stage the image is built from (as for linting).")
+def stack_command(paths, fmt, build_args, build_context, stdin_filename, target) -> None:
     """Show each stage's ML stack (OS, Python, CUDA, cuDNN, NCCL, frameworks, installs) and where each fact
     comes from, with the prebuilt images that already ship it."""
     from mllint.stack.command import run
 
     sys.exit(run(list(paths), fmt, _parse_build_args(build_args), build_context, stdin_filename,
-                 lambda text: click.echo(text, nl=False), lambda line: click.echo(line, err=True)))
+                 lambda text: click.echo(text, nl=False), lambda line: click.echo(line, err=True), target))
 
 
 @main.command("rules")

@@ -183,3 +183,25 @@ def test_stdin(tmp_path):
 @pytest.mark.parametrize("name", ["cuda-base", "python-slim", "tensorflow-gpu"])
 def test_doc_schema_holds_for_the_examples(name):
     _stack_json(EXAMPLES / name / "Dockerfile")
+
+
+def test_which_stages_ship_with_and_without_a_target(tmp_path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM python:3.11-slim AS build\nRUN pip install numpy==2.1.3\n"
+                          "FROM python:3.11-slim AS run\nCOPY --from=build /usr/local/lib /usr/local/lib\n")
+    stages = _stack_json(dockerfile)["files"][0]["stages"]
+    assert [s["ships"] for s in stages] == [{"kind": "paths", "paths": ["/usr/local/lib"], "targets": ["run"]},
+                                            {"kind": "whole", "paths": [], "targets": ["run"]}]
+    result = run_cli("stack", "--format", "json", "--target", "build", str(dockerfile))
+    data = json.loads(result.stdout)
+    assert data["files"][0]["target"] == "build"
+    assert [s["ships"]["kind"] for s in data["files"][0]["stages"]] == ["whole", "nothing"]
+    result = run_cli("stack", "--target", "nope", str(dockerfile))
+    assert result.returncode == 2 and "--target 'nope' is not a stage of this Dockerfile" in result.stderr.decode()
+
+
+def test_the_documented_example_is_what_the_command_prints():
+    text = SCHEMA_DOC.read_text(encoding="utf-8")
+    example = text.split("$ mllint stack tests/fixtures/examples/cuda-base/Dockerfile\n", 1)[1].split("```", 1)[0]
+    result = run_cli("stack", "tests/fixtures/examples/cuda-base/Dockerfile")
+    assert result.stdout.decode() == example

@@ -30,6 +30,11 @@ def run(paths: list[str], fmt: str, build_args: dict[str, str], build_context: s
             problems.append({"path": source.path, "problem": f"{exc.message} (line {exc.line})"})
             continue
         problems.extend({"path": source.path, "problem": f"{p.message} (line {p.line})"} for p in parsed.problems)
+        from mllint.shipping import unknown_target
+
+        if unknown_target(parsed, target):
+            problems.append({"path": source.path, "problem": unknown_target(parsed, target)})
+            continue
         view = build(parsed, source.path)
         for stage in view.stages:
             stage.suggestions = advisor.suggestions(stage.stage)

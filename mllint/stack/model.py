@@ -436,14 +436,8 @@ def parse_with_files(text: str, path: str, reader=None, build_context: str | Non
     from mllint.dockerfile import parse
     from mllint.reader import context_for
 
-    parsed = _parse(parse, text, build_args, target)
+    parsed = parse(text, build_args, target)
     if reader is not None:
         attach(parsed, context_for(reader, path, build_context), path)
     return parsed
 
-
-def _parse(parse, text: str, build_args, target):
-    """``parse(text, build_args, target=...)`` where the model knows build targets, else without one."""
-    if target is None:
-        return parse(text, build_args)
-    return parse(text, build_args, target=target)
