@@ -57,7 +57,7 @@ def test_plugin_rule_is_listed_by_mllint_rules(project):
         "severities": ["error"], "severity_note": "", "enabled": True, "plugin": "approved-registry",
         "summary": "A base image is pulled from a registry that is not on the approved list.",
         "tags": ["security", "supply-chain"],
-        "fix": "none",
+        "fix": "none", "enabled_by_default": True,
         "help_uri": "https://github.com/mllint-docker/mllint/blob/main/examples/mllint-approved-registry/docs/"
                     "AR001-unapproved-registry.md",
     }
