@@ -280,11 +280,10 @@ def _changes(stage: "Stage") -> dict[str, int]:
     """Which fact each of the stage's own instructions last changed: name -> line."""
     changes: dict[str, int] = {}
     before = _snapshot(_start(stage))
-    for index, instruction in enumerate(stage.instructions):
+    for instruction in stage.instructions:
         if instruction.keyword not in ("ENV", "RUN"):
             continue
-        following = stage.instructions[index + 1] if index + 1 < len(stage.instructions) else None
-        after = _snapshot(environment(stage, following) if following is not None else environment(stage))
+        after = _snapshot(environment(stage, after=instruction))
         for name, value in after.items():
             if before.get(name) != value:
                 changes[name] = instruction.start_line
