@@ -15,6 +15,7 @@ import os
 import re
 import stat
 from collections import Counter
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -323,6 +324,22 @@ def _replace(real: str, info: os.stat_result, current: bytes, new: bytes) -> Non
         raise
 
 
+@contextmanager
+def _uninterrupted():
+    """SIGINT and SIGTERM held back (delivered right after) around a write that must not stop halfway."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _remove(path: str) -> None:
     try:
         os.unlink(path)
@@ -342,9 +359,10 @@ def _write_in_place(real: str, info: os.stat_result, current: bytes, new: bytes)
             except OSError as exc:
                 if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
                     raise
-        os.pwrite(fd, new, 0)
-        os.ftruncate(fd, len(new))
-        os.fsync(fd)
+        with _uninterrupted():  # never half old, half new: Ctrl-C waits for these three calls
+            os.pwrite(fd, new, 0)
+            os.ftruncate(fd, len(new))
+            os.fsync(fd)
     except OSError as exc:
         raise FixNotWritten(f"cannot be written ({exc.strerror or exc})") from None
     finally:

@@ -80,6 +80,11 @@ def _pooled(items: Iterator, work: Callable, jobs: int, context) -> Iterator[tup
                     pending.append((chunk, pool.submit(_run_chunk, chunk)))
                 if pending:
                     chunk, future = pending.popleft()
-                    yield from zip(chunk, future.result())
+                    try:
+                        results = future.result()
+                    except KeyboardInterrupt:  # Ctrl-C: drop the queued chunks, let running ones end
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        raise
+                    yield from zip(chunk, results)
     finally:
         _work = None
