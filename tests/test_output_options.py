@@ -148,7 +148,7 @@ def test_show_source_puts_the_message_first_and_underlines_the_span(tmp_path):
     assert all(len(line) <= 100 for line in block)  # wrapped: no run-on lines
     at = block.index(" --> Dockerfile:2:5")
     assert block[at + 2] == "2 | RUN pip install keras==3.3.3 \\"
-    assert block[at + 3] == "  |     " + "^" * len("pip install keras==3.3.3 \\")
+    assert block[at + 3] == "  |     " + "^" * len("pip install keras==3.3.3")  # not the continuation mark
     assert "  = fix: " in out and "  = rule: pip-cache-not-disabled; `mllint explain ML003`" in out
     assert out.splitlines()[-1] == "1 finding (1 warning) in 1 file."
 
@@ -164,7 +164,7 @@ def test_show_source_marks_a_span_that_goes_on():
                       message="m", span=Span(2, 1, 3, 9), help_uri="")
     report = FileReport("Dockerfile", findings=[finding], text="FROM a\nRUN x \\\n  && y\n")
     out = render("text", [report], [], layout=Layout(source=True, width=40))
-    assert "2 | RUN x \\\n  | ^^^^^^^\n  | ... (to line 3)\n" in out
+    assert "2 | RUN x \\\n  | ^^^^^\n  | ... (to line 3)\n" in out
 
 
 def test_show_source_quotes_the_dependency_file():

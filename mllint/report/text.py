@@ -88,8 +88,11 @@ class Reporter(_Reporter):
         if text is not None:
             shown = one_line(text)
             start = max(1, f.span.column)
-            end = f.span.end_column if f.span.end_line == f.span.line else len(shown.rstrip()) + 1
-            carets = "^" * max(1, min(end, len(shown.rstrip()) + 1) - start)
+            visible = shown.rstrip()
+            if visible.endswith(" \\"):  # a continuation mark is not part of what the finding is about
+                visible = visible[:-1].rstrip()
+            end = f.span.end_column if f.span.end_line == f.span.line else len(visible) + 1
+            carets = "^" * max(1, min(end, len(visible) + 1) - start)
             lines += [f"{gutter} |", f"{number} | {shown}",
                       f"{gutter} | {' ' * (start - 1)}{self._paint(carets, _COLOURS[severity], _BOLD)}"]
             if f.span.end_line > f.span.line:
