@@ -26,6 +26,7 @@ Examples:
   cat Dockerfile | mllint - --stdin-filename docker/Dockerfile
   mllint parse Dockerfile                print the parsed model as JSON
   mllint stack Dockerfile                each stage's ML stack, and where each fact comes from
+  mllint lsp                             the language server, for editors (docs/editors.md)
   mllint --baseline base.json .          only findings not recorded by --write-baseline
   mllint rules                           every rule, and whether the configuration enables it
   mllint explain ML001                   a rule's documentation page
@@ -483,6 +484,21 @@ def stack_command(paths, fmt, build_args, build_context, stdin_filename, target)
 
     sys.exit(run(list(paths), fmt, _parse_build_args(build_args), build_context, stdin_filename,
                  lambda text: click.echo(text, nl=False), lambda line: click.echo(line, err=True), target))
+
+
+@main.command("lsp")
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the default; editors pass it).")
+def lsp_command(stdio: bool) -> None:
+    """Run the language server: diagnostics, fixes and the ML stack in the editor (docs/editors.md).
+
+    Needs the lsp extra: pip install 'mllint-docker[lsp]'."""
+    try:
+        from mllint.lsp.server import serve
+    except ImportError as exc:
+        click.echo(f"mllint: the language server needs the lsp extra: pip install 'mllint-docker[lsp]' ({exc})",
+                   err=True)
+        sys.exit(2)
+    serve()
 
 
 @main.command("rules")

@@ -422,3 +422,15 @@ def python_version_unsupported(ctx: CheckContext) -> Iterator[Hit]:
 
 
 RULES = {"ML012": python_version_unsupported}
+
+
+def support_text(name: str, version: str) -> str | None:
+    """What the knowledge base says about a release's Python support ("has wheels only for Python 3.9-3.12"),
+    for hovers and `mllint stack`; None when it says nothing."""
+    try:
+        support = _support(name, Version(version))
+    except InvalidVersion:
+        return None
+    if support is None:
+        return None
+    return f"{support.label} {support.describe()}" + ("" if support.verified else " (unverified)")

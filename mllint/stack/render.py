@@ -35,18 +35,23 @@ def _cuda_text(package: Package) -> str:
     return text
 
 
-def package_line(package: Package) -> str:
-    """One line per package: where, manager, name and version, CUDA target and its evidence."""
-    where = f"{package.path.rsplit('/', 1)[-1]}:{package.line}" if package.path else f"line {package.line}"
+def package_summary(package: Package) -> str:
+    """Name and version, CUDA target and its evidence, what it replaces."""
     verb = "" if package.action in ("install", "sync", "add", "create") else f"{package.action} "
     spec = package.describe_version() or ("" if package.manager in ("apt", "yum", "apk") else " (any version)")
-    text = f"      {where:<18} {package.manager:<5} {verb}{package.name}{spec}"
+    text = f"{verb}{package.name}{spec}"
     cuda = _cuda_text(package)
     if cuda:
         text += f"  {cuda} ({package.evidence}){_mark(package.verified)}"
     if package.replaces:
         text += f"  replaces {package.replaces}"
     return text
+
+
+def package_line(package: Package) -> str:
+    """One line per package: where, manager, then its summary."""
+    where = f"{package.path.rsplit('/', 1)[-1]}:{package.line}" if package.path else f"line {package.line}"
+    return f"      {where:<18} {package.manager:<5} {package_summary(package)}"
 
 
 def _heading(stage: StageStack) -> str:
