@@ -52,7 +52,7 @@ def finding_code(finding: "Finding") -> str:
 
 def diagnostic(finding: "Finding", lines: Sequence[str], codec) -> types.Diagnostic:
     span = finding.span
-    message = finding.message + (f"\nFix: {finding.fix}" if finding.fix else "")
+    message = finding.message + (f"\nFix: {finding.fix}" if finding.fix and finding.fix not in finding.message else "")
     return types.Diagnostic(
         range=to_range(lines, span.line, span.column, span.end_line, span.end_column, codec),
         message=message,
@@ -142,7 +142,7 @@ def suppress_action(finding: "Finding", instruction_line: int, uri: str, lines: 
 def rule_hover(finding: "Finding", summary: str) -> str:
     """A finding's rule: id, name, severity, the message, the fix, what the rule checks, its page."""
     lines = [f"**{finding.rule_id} `{finding.rule_name}`** ({finding.severity})", "", finding.message]
-    if finding.fix:
+    if finding.fix and finding.fix not in finding.message:
         lines += ["", f"Fix: {finding.fix}"]
     if summary:
         lines += ["", f"What {finding.rule_name} checks: {summary}"]
