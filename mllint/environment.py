@@ -256,7 +256,7 @@ def _apply_instruction(env: Environment, instruction: Instruction, deadsnakes: b
         if install.manager not in ("apt", "yum") or install.action != "install":
             continue
         for requirement in install.requirements:
-            name = (requirement.name or "").lower()
+            name = (_resolved(install, requirement).name or "").lower()  # python${PYTHON_VERSION}
             python = _APT_PYTHON.match(name)
             if python:
                 version = python.group(1)
@@ -322,6 +322,7 @@ def _python_from_install(env: Environment, instruction: Instruction, install, de
     where = (instruction, install.line, install.column)
     if install.manager in ("apt", "yum") and install.action == "install":
         for requirement in record.requirements:
+            requirement = _resolved(install, requirement)
             name = (requirement.name or "").lower()
             match = _APT_PYTHON.match(name)
             if not match:
@@ -359,6 +360,13 @@ def _python_from_install(env: Environment, instruction: Instruction, install, de
             if version:
                 verb = "uv venv --python" if install.action == "venv" else "uv python install"
                 _add_python(env, PythonInstall(version, "uv", f"`{verb} {expanded}`", *where))
+
+
+def _resolved(install, requirement):
+    """The requirement with ARG/ENV values substituted where they are known (mllint.targets.resolve)."""
+    from mllint.targets import resolve
+
+    return resolve(install, requirement)
 
 
 @dataclass

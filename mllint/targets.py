@@ -19,7 +19,8 @@ from packaging.version import Version
 
 from mllint import knowledge
 from mllint.dockerfile import Install
-from mllint.installs import UNRESOLVED, Requirement, parse_conda_spec, parse_pip_requirement, parse_version
+from mllint.installs import (UNRESOLVED, Requirement, parse_conda_spec, parse_os_package, parse_pip_requirement,
+                             parse_version)
 from mllint.variables import expand
 
 TORCH_FAMILY = frozenset({"torch", "torchvision", "torchaudio"})
@@ -344,6 +345,8 @@ def resolve(install: Install, requirement: Requirement) -> Requirement:
         resolved = parse_conda_spec(expansion.text)
     elif install.manager in ("pip", "uv"):
         resolved = parse_pip_requirement(expansion.text, editable=requirement.editable)
+    elif install.manager in ("apt", "yum", "apk"):
+        resolved = parse_os_package(expansion.text, install.manager)  # apt-get install python${PYTHON_VERSION}
     else:
         return requirement
     return resolved if resolved.error is None else requirement

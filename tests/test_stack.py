@@ -205,3 +205,44 @@ def test_the_documented_example_is_what_the_command_prints():
     example = text.split("$ mllint stack tests/fixtures/examples/cuda-base/Dockerfile\n", 1)[1].split("```", 1)[0]
     result = run_cli("stack", "tests/fixtures/examples/cuda-base/Dockerfile")
     assert result.stdout.decode() == example
+
+
+def test_python_built_from_a_variable_and_which_python_the_stage_runs():
+    """deadsnakes' python${PYTHON_VERSION} is resolved, and it, not the OS's python3 pulled in by
+    python3-pip, is the stage's Python; both are listed."""
+    view = _view("FROM nvidia/cuda:12.8.0-devel-ubuntu22.04\nARG PYTHON_VERSION=3.12\n"
+                 "RUN apt-get update && apt-get install -y python3-pip software-properties-common \\\n"
+                 "    && add-apt-repository -y ppa:deadsnakes/ppa \\\n"
+                 "    && apt-get install -y python${PYTHON_VERSION} python${PYTHON_VERSION}-venv python3-opencv\n")
+    (stage,) = view.stages
+    python = _facts(stage)["python"]
+    assert python[0] == "3.12" and "(deadsnakes PPA)" in python[1]
+    assert [(p["version"], p["how"]) for p in stage.pythons] == [("3.10", "apt"), ("3.12", "deadsnakes")]
+    assert [p.name for p in stage.packages] == ["python3-pip", "python3.12", "python3.12-venv"]  # not python3-opencv
+
+
+def test_local_projects_vcs_links_and_installs_whose_files_are_not_read():
+    view = _view("FROM python:3.11-slim\n"
+                 "RUN pip install -e ./detectron2_repo -e detectron2_repo 'git+https://github.com/facebookresearch/fvcore'\n"
+                 "RUN uv sync --frozen --extra gpu\n")
+    (stage,) = view.stages
+    assert [(p.name, p.describe_version()) for p in stage.packages] == [
+        ("detectron2-repo", " (from detectron2_repo)"),
+        ("fvcore", " (from git+https://github.com/facebookresearch/fvcore)")]
+    (project, sync) = stage.unfollowed
+    assert project[:2] == (2, "./detectron2_repo/pyproject.toml") and project[2].startswith("not read: no COPY")
+    assert sync == (3, "uv sync --frozen --extra ...", "installs packages that files mllint did not read declare")
+
+
+def test_a_third_party_image_that_names_its_torch_in_the_tag():
+    view = _view("FROM hiyouga/pytorch:th2.6.0-cu124-flashattn2.7.4-cxx11abi0-devel\nRUN pip install numpy==2.1.3\n")
+    (torch,) = view.stages[0].frameworks
+    assert (torch.name, torch.value, torch.verified) == ("torch", "2.6.0", False)
+
+
+def test_the_advisor_reads_a_pin_without_patch_as_that_release():
+    from mllint.stack.advisor import suggestions
+
+    view = _view("FROM nvidia/cuda:12.4.1-devel-ubuntu22.04\nRUN uv venv --python 3.11 && uv pip install torch==2.7\n")
+    (suggestion,) = suggestions(view.stages[0].stage)
+    assert suggestion.image == "pytorch/pytorch:2.7.0-cuda12.6-cudnn9-devel"  # torch 2.7.0's PyPI wheel: CUDA 12.6

@@ -71,9 +71,17 @@ def _prebuilt() -> dict:
     return knowledge.table("images").get("prebuilt_images") or {}
 
 
+def _same(listed, version: str) -> bool:
+    """``2.7`` and ``2.7.0`` are one release (PEP 440 pads with zeros)."""
+    try:
+        return Version(str(listed)) == Version(version)
+    except InvalidVersion:
+        return str(listed) == version
+
+
 def _torch_release(version: str) -> dict | None:
     rows = (_prebuilt().get("pytorch_pytorch") or {}).get("releases") or ()
-    return next((row for row in rows if str(row.get("torch")) == version), None)
+    return next((row for row in rows if _same(row.get("torch"), version)), None)
 
 
 def _torch_tag(row: dict, cuda: str, flavour: str) -> str:
@@ -93,7 +101,7 @@ def _torch_python(row: dict, cuda: str) -> tuple[str | None, bool]:
 
 def _tf_release(version: str) -> dict | None:
     rows = (_prebuilt().get("tensorflow_tensorflow") or {}).get("releases") or ()
-    return next((row for row in rows if str(row.get("tensorflow")) == version), None)
+    return next((row for row in rows if _same(row.get("tensorflow"), version)), None)
 
 
 def _tf_tag(row: dict) -> str:

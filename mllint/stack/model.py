@@ -24,7 +24,7 @@ __all__ = ["Item", "Package", "StageStack", "FileStack", "build", "stage_stack"]
 
 FACTS = ("os", "python", "cuda", "flavour", "cudnn", "nccl", "nvcc")
 # OS packages that change the stack (the rest of an apt install is not shown)
-_STACK_OS_PACKAGE = re.compile(r"^(?:python3(?:\.\d+)?(?:-[a-z]+)?|cuda-[a-z0-9.-]+|libcudnn\d*(?:-[a-z0-9.-]+)?|"
+_STACK_OS_PACKAGE = re.compile(r"^(?:python3(?:\.\d+)?(?:-(?:dev|venv|pip|full|minimal|distutils))?|cuda-[a-z0-9.-]+|libcudnn\d*(?:-[a-z0-9.-]+)?|"
                                r"cudnn\d*(?:-[a-z0-9.-]+)?|libnccl(?:2|-dev)|libcublas[a-z0-9.-]*|nvidia-[a-z0-9.-]+|"
                                r"tensorrt[a-z0-9.-]*|libnvinfer[a-z0-9.-]*)$")
 
@@ -64,8 +64,11 @@ class Package:
     verified: bool = True
     replaces: str | None = None  # "torch 2.1.0 of the base image"
     run_line: int | None = None  # for a declared requirement: the RUN that reads the file
+    location: str | None = None  # a URL, VCS link or local path it is built from, instead of an index release
 
     def describe_version(self) -> str:
+        if self.location:
+            return f" (from {self.location})"
         if self.version:
             return f"=={self.version}" if self.manager in ("pip", "uv") else f"={self.version}"
         return self.specifier
@@ -76,7 +79,7 @@ class Package:
             "action": self.action, "name": self.name, "version": self.version, "specifier": self.specifier or None,
             "raw": self.raw, "cuda": self.cuda, "cpu_only": self.cpu_only, "bundles_cuda": self.bundles,
             "needs": list(self.needs), "evidence": self.evidence or None, "verified": self.verified,
-            "replaces": self.replaces, "run_line": self.run_line,
+            "replaces": self.replaces, "run_line": self.run_line, "location": self.location,
         }
 
 
@@ -96,6 +99,7 @@ class StageStack:
     unfollowed: list[tuple[int, str, str]]  # (line, file, reason) of dependency files not read
     ships: dict[str, Any] | None = None  # from the shipping model; None when not known
     suggestions: list = field(default_factory=list)  # mllint.stack.advisor.Suggestion (filled on request)
+    pythons: list[dict[str, Any]] = field(default_factory=list)  # every CPython the instructions install
     environment: Environment | None = field(default=None, repr=False)
 
     @property
@@ -115,6 +119,7 @@ class StageStack:
             "unfollowed": [{"line": line, "file": name, "reason": reason} for line, name, reason in self.unfollowed],
             "ships": self.ships,
             "suggestions": [s.to_json() for s in self.suggestions],
+            "pythons": self.pythons,
         }
 
 
@@ -222,9 +227,12 @@ def _basis(row: dict | None, image: str) -> str:
 
 
 def _installed_python(env: Environment):
-    """The last CPython the stage's instructions install (uv, pyenv, conda, deadsnakes), when the
-    environment knows no interpreter for pip (they are often used through a venv or a PATH change)."""
-    return env.pythons[-1] if env.pythons else None
+    """The CPython the stage is built to run: the last one its instructions install that is not the OS's own
+    python3 (deadsnakes, uv, conda, pyenv: installed to be used, through a venv, PATH or
+    update-alternatives), else the last one installed."""
+    chosen = [p for p in env.pythons if not p.distro_default]
+    return chosen[-1] if chosen else (env.pythons[-1] if env.pythons else None)
+
 
 
 def _tf_tested(version: str) -> dict | None:
@@ -233,7 +241,7 @@ def _tf_tested(version: str) -> dict | None:
     return next((row for key, row in releases.items() if ".".join(key.split(".")[:2]) == minor), None)
 
 
-def _facts(env: Environment, changes: dict[str, int]) -> list[Item]:
+def _facts(stage: "Stage", env: Environment, changes: dict[str, int]) -> list[Item]:
     items = []
     raw = {
         "os": Fact(env.os, env.os_source or "the tag") if env.os else None,
@@ -246,9 +254,11 @@ def _facts(env: Environment, changes: dict[str, int]) -> list[Item]:
     }
     _image_rows(env, raw, changes)
     installed = _installed_python(env)
-    if installed is not None and (raw["python"] is None or raw["python"].value is None):
+    if installed is not None and (raw["python"] is None or raw["python"].value is None
+                                  or not installed.distro_default):
         raw["python"] = Fact(installed.version, installed.source)
-        changes = {**changes, "python": installed.line}
+        changes = {**changes, "python": installed.line} if installed.instruction.stage is stage \
+            else {k: v for k, v in changes.items() if k != "python"}
     if env.kind == "cuda" and raw["cudnn"] is not None and raw["cudnn"].value is False and "cudnn" not in changes:
         raw["cudnn"] = Fact(False, f"{raw['cudnn'].source} (no -cudnn part)")
     shows = {"os": _os, "cudnn": _cudnn, "nccl": _yes_no, "nvcc": _yes_no}
@@ -261,12 +271,21 @@ def _facts(env: Environment, changes: dict[str, int]) -> list[Item]:
     return items
 
 
-def _frameworks(env: Environment, changes: dict[str, int]) -> list[Item]:
+
+def _frameworks(stage: "Stage", env: Environment, changes: dict[str, int]) -> list[Item]:
+    """What the base image ships: the environment's frameworks, then what the shipping/pin model knows of the
+    image (mllint.resolution: framework image rows, a third-party tag that names its torch, unverified)."""
+    from mllint.resolution import shipped_frameworks
+
     items = []
     for name, fact in env.frameworks.items():
         source = fact.source if fact.value is not None else f"{fact.source} (the version is not in the tag)"
         items.append(Item(name, None if fact.value is None else str(fact.value), source, fact.verified,
                           changes.get(f"framework:{name}")))
+    for name, shipped in shipped_frameworks(stage).items():
+        if name not in env.frameworks:
+            source = f"the image {shipped.source}" + ("" if shipped.version else " (the version is not known)")
+            items.append(Item(name, shipped.version, source, shipped.verified))
     return items
 
 
@@ -312,7 +331,7 @@ def _replaces(frameworks: dict[str, Fact], name: str, version: str | None) -> st
 
 
 def _package(stage: "Stage", install: "Install", requirement, frameworks: dict[str, Fact]) -> Package | None:
-    name = requirement.name
+    name = resolve(install, requirement).name  # python${PYTHON_VERSION} -> python3.10
     if not name:
         return None
     origin = getattr(install.instruction, "origin", None)
@@ -322,8 +341,10 @@ def _package(stage: "Stage", install: "Install", requirement, frameworks: dict[s
     resolved = resolve(install, requirement)
     found = target(install, resolved)
     version = resolved.exact_version
+    location = resolved.url or resolved.path or (requirement.raw if requirement.editable else None)
     package = Package(path, line, column, install.manager, install.action, name, version,
-                      resolved.specifier if not version else "", requirement.raw, run_line=run_line)
+                      resolved.specifier if not version else "", requirement.raw, run_line=run_line,
+                      location=location)
     if found is not None:
         package = _with_target(package, found)
     if install.manager in ("pip", "uv", "conda") and install.action in ("install", "sync", "add", "create"):
@@ -353,7 +374,7 @@ def _packages(stage: "Stage") -> tuple[list[Package], list[tuple[int, str, str]]
         if install.manager in ("apt", "yum", "apk"):
             if not install.record.installs_packages and install.action != "remove":
                 continue
-            requirements = [r for r in install.requirements if _STACK_OS_PACKAGE.match(r.name or "")]
+            requirements = [r for r in install.requirements if _STACK_OS_PACKAGE.match(resolve(install, r).name or "")]
         elif install.record.installs_packages or install.action in ("uninstall", "remove"):
             requirements = list(install.requirements)
         else:
@@ -369,9 +390,29 @@ def _packages(stage: "Stage") -> tuple[list[Package], list[tuple[int, str, str]]
             if package is not None:
                 packages.append(package)
     own = {id(instruction) for instruction in stage.instructions}
-    unfollowed = [(entry.line, entry.file, entry.reason) for entry in unchecked(stage.dockerfile)
+    unfollowed = [(entry.line, entry.file, f"not read: {entry.reason}") for entry in unchecked(stage.dockerfile)
                   if id(getattr(entry.instruction, "declared_by", None) or entry.instruction) in own]
-    return packages, unfollowed
+    unfollowed += _unnamed_installs(stage, {line for line, _, _ in unfollowed})
+    return packages, sorted(unfollowed)
+
+
+def _unnamed_installs(stage: "Stage", reported: set[int]) -> list[tuple[int, str, str]]:
+    """Installs that name no package and read no file mllint followed (`uv sync`, `pip install .` of a
+    project outside the context, `conda env update`): what they add is not known."""
+    from mllint.depfiles import KEY
+
+    deps = stage.dockerfile.facts.get(KEY)
+    followed = set(deps.declared) if deps else set()
+    found = []
+    for install in stage.installs:
+        record = install.record
+        if install.manager not in ("pip", "uv", "conda") or not record.installs_packages or record.requirements:
+            continue
+        if id(record) in followed or install.line in reported:
+            continue
+        words = " ".join(record.command.argv[:4]) + (" ..." if len(record.command.argv) > 4 else "")
+        found.append((install.line, words, "installs packages that files mllint did not read declare"))
+    return found
 
 
 # --------------------------------------------------------------------------- shipping
@@ -401,8 +442,10 @@ def stage_stack(stage: "Stage") -> StageStack:
         image, parent = None, None
         note = "a variable in the image name has no value" if not stage.base.resolved else "not an image name"
     return StageStack(stage, stage.index, stage.name, stage.from_instruction.start_line, stage.base_text, image,
-                      parent, note, _facts(env, changes), _frameworks(env, changes), packages, unfollowed,
-                      _ships(stage), environment=env)
+                      parent, note, _facts(stage, env, changes), _frameworks(stage, env, changes), packages, unfollowed,
+                      _ships(stage), environment=env,
+                      pythons=[{"version": p.version, "how": p.how, "line": p.line, "source": p.source,
+                                "distro_default": p.distro_default} for p in env.pythons])
 
 
 def build(dockerfile: "Dockerfile", path: str) -> FileStack:

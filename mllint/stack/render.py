@@ -82,6 +82,10 @@ def _ships_line(ships: dict[str, Any] | None) -> str:
 def stage_text(stage: StageStack) -> list[str]:
     lines = [_heading(stage)]
     lines += [_fact_line(item) for item in stage.facts]
+    versions = {p["version"]: p for p in stage.pythons}
+    if len(versions) > 1:  # more than one CPython installed: say which
+        listed = ", ".join(f"{v} ({p['how']}, line {p['line']})" for v, p in versions.items())
+        lines.insert(3, f"    {'pythons':<{_WIDTH}} {listed}")
     if stage.frameworks:
         lines += [_fact_line(Item(f"{item.name}", item.value, item.source, item.verified, item.line))
                   for item in stage.frameworks]
@@ -90,7 +94,7 @@ def stage_text(stage: StageStack) -> list[str]:
     if stage.packages or stage.unfollowed:
         lines.append(f"    {'adds':<{_WIDTH}}")
         lines += [package_line(p) for p in stage.packages]
-        lines += [f"      line {line:<13} {name}: not read ({reason})" for line, name, reason in stage.unfollowed]
+        lines += [f"      line {line:<13} {name}: {reason}" for line, name, reason in stage.unfollowed]
     else:
         lines.append(f"    {'adds':<{_WIDTH}} no packages")
     lines.append(_ships_line(stage.ships))
