@@ -120,13 +120,20 @@ async def test_diagnostics_on_open_change_and_save(client: LanguageClient, works
     assert (2, "ML002") in _codes(found)
 
 
-async def test_requirements_edit_relints_the_dockerfile_that_reads_it(client: LanguageClient, workspace: Path):
-    (workspace / "requirements.txt").write_text("numpy==2.1.3\n")
+async def _dockerfile_reading(client: LanguageClient, workspace: Path, requirements: str,
+                              base: str = "python:3.11-slim") -> tuple[str, list[types.Diagnostic]]:
+    """A Dockerfile that installs requirements.txt, both open; the requirements' uri and diagnostics."""
+    (workspace / "requirements.txt").write_text(requirements)
     docker_uri = _open(client, workspace / "Dockerfile",
-                       "FROM python:3.11-slim\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\n")
+                       f"FROM {base}\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\n")
     await _diagnostics(client, docker_uri)
-    req_uri = _open(client, workspace / "requirements.txt", "numpy==2.1.3\n", language="pip-requirements")
-    assert not [d for d in await _diagnostics(client, req_uri) if d.code == "ML002"]
+    req_uri = _open(client, workspace / "requirements.txt", requirements, language="pip-requirements")
+    return req_uri, await _diagnostics(client, req_uri)
+
+
+async def test_requirements_edit_relints_the_dockerfile_that_reads_it(client: LanguageClient, workspace: Path):
+    req_uri, found = await _dockerfile_reading(client, workspace, "numpy==2.1.3\n")
+    assert not [d for d in found if d.code == "ML002"]
     client.text_document_did_change(types.DidChangeTextDocumentParams(   # unsaved: the buffer counts
         text_document=types.VersionedTextDocumentIdentifier(uri=req_uri, version=2),
         content_changes=[types.TextDocumentContentChangeWholeDocument(text="numpy==2.1.3\ntorch\n")]))
@@ -259,12 +266,7 @@ async def test_closing_clears_the_diagnostics(client: LanguageClient, workspace:
 
 
 async def test_hover_on_a_requirements_line(client: LanguageClient, workspace: Path):
-    (workspace / "requirements.txt").write_text("numpy==2.1.3\ntorch==2.5.1\n")
-    docker_uri = _open(client, workspace / "Dockerfile",
-                       "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\n")
-    await _diagnostics(client, docker_uri)
-    req_uri = _open(client, workspace / "requirements.txt", "numpy==2.1.3\ntorch==2.5.1\n", language="pip-requirements")
-    await _diagnostics(client, req_uri)
+    req_uri, _ = await _dockerfile_reading(client, workspace, "numpy==2.1.3\ntorch==2.5.1\n", base="python:3.12-slim")
     result = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=req_uri), position=types.Position(line=1, character=3)))
     text = result.contents.value

@@ -143,20 +143,17 @@ def _from_fact(name: str, fact: Fact | None, line: int | None, show=str) -> Item
     return Item(name, None if value is None else show(value), fact.source, fact.verified, line)
 
 
-def _yes_no(value: Any) -> str:
+def _present(value: Any, yes: str = "yes") -> str:
+    """True/False facts read "yes"/"none"; a version is shown as is."""
     if value is True:
-        return "yes"
+        return yes
     if value is False:
         return "none"
     return str(value)
 
 
 def _cudnn(value: Any) -> str:
-    if value is True:
-        return "yes (version unknown)"
-    if value is False:
-        return "none"
-    return str(value)
+    return _present(value, "yes (version unknown)")
 
 
 def _os(value: tuple[str, str]) -> str:
@@ -261,7 +258,7 @@ def _facts(stage: "Stage", env: Environment, changes: dict[str, int]) -> list[It
             else {k: v for k, v in changes.items() if k != "python"}
     if env.kind == "cuda" and raw["cudnn"] is not None and raw["cudnn"].value is False and "cudnn" not in changes:
         raw["cudnn"] = Fact(False, f"{raw['cudnn'].source} (no -cudnn part)")
-    shows = {"os": _os, "cudnn": _cudnn, "nccl": _yes_no, "nvcc": _yes_no}
+    shows = {"os": _os, "cudnn": _cudnn, "nccl": _present, "nvcc": _present}
     for name in FACTS:
         item = _from_fact(name, raw[name], changes.get(name), shows.get(name, str))
         if item is None:
