@@ -28,7 +28,7 @@ def _from_edit(stage, image: str) -> tuple[Edit, ...]:
 def _message(stage, suggestion) -> str:
     base = stage.base_image.reference if stage.base_image else stage.base_text
     if suggestion.direction == "prebuilt":
-        text = (f"This stage builds {suggestion.what} with pip on {base} ({suggestion.where}), and "
+        text = (f"This stage installs {suggestion.what} on {base} ({suggestion.where}), and "
                 f"{suggestion.image} ships that stack preinstalled: FROM it to pin the framework, its CUDA build "
                 "and its companions in one tag")
     else:
