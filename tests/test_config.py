@@ -302,16 +302,20 @@ def test_each_plugin_gets_its_own_options():
 
 def test_configuration_is_read_only_when_present(tmp_path):
     """ruamel.yaml is imported for a configuration file, and only then (tests/test_startup.py: none)."""
+    import os
     import subprocess
     import sys
 
     root = repo(tmp_path, "ignore: [ML003]\n")
     probe = ("import sys\nfrom mllint.cli import main\ntry:\n    main(['Dockerfile'])\nexcept SystemExit as e:\n"
              "    print('EXIT', e.code)\nprint('RUAMEL', 'ruamel.yaml' in sys.modules)\n")
-    with_config = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root)
+    # a private cache: in a checkout the compiled rule tables live there (the first run writes them), and a cache
+    # that other test runs share and prune could be empty when the second run starts (then YAML is parsed)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    with_config = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root, env=env)
     assert "EXIT 1" in with_config.stdout and "RUAMEL True" in with_config.stdout, with_config.stderr
     (root / ".mllint.yaml").unlink()
-    without = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root)
+    without = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root, env=env)
     assert "EXIT 1" in without.stdout and "RUAMEL False" in without.stdout, without.stderr
 
 
