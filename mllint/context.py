@@ -11,6 +11,8 @@ from mllint.dockerfile import Dockerfile
 
 @dataclass(frozen=True)
 class CheckContext:
+    """What a check receives; everything a finding may depend on is in here, so checks stay pure."""
+
     dockerfile: Dockerfile
     path: str = "-"
     # "Today" is an input, so rules about end-of-life dates are testable and deterministic.

@@ -79,6 +79,8 @@ class Unchecked:
 
 @dataclass
 class Dependencies:
+    """What the dependency files a Dockerfile installs declare, and the files that could not be checked."""
+
     declared: dict[int, list[Install]] = field(default_factory=dict)  # id(install.record) -> derived
     unchecked: list[Unchecked] = field(default_factory=list)
     unread_constraints: dict[int, list[str]] = field(default_factory=dict)  # id(command) -> constraints files not read

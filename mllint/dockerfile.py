@@ -81,6 +81,8 @@ class Install:
 
 @dataclass(eq=False)
 class Instruction:
+    """An instruction in its stage, with the variables in force and what a RUN executes and installs."""
+
     raw: RawInstruction
     stage: "Stage | None"  # None for global ARGs before the first FROM
     env: Mapping[str, str | None]  # variables in force *before* this instruction
@@ -131,6 +133,8 @@ class Instruction:
 
 @dataclass(eq=False)
 class Stage:
+    """A build stage: where it starts from (image or earlier stage) and its instructions."""
+
     dockerfile: "Dockerfile"
     index: int
     name: str | None
@@ -194,6 +198,8 @@ class Stage:
 
 @dataclass(eq=False)
 class Dockerfile:
+    """The whole model of one file; ``facts`` caches answers derived from it once per file."""
+
     text: str
     tree: syntax.SyntaxTree
     instructions: list[Instruction] = field(default_factory=list)

@@ -29,6 +29,8 @@ class SelectionError(ValueError):
 
 @dataclass
 class FileReport:
+    """What linting one file produced: findings, and input problems that make the exit code 2."""
+
     path: str
     findings: list[Finding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # input problems: each makes the exit code 2

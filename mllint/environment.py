@@ -24,6 +24,8 @@ __all__ = ["Fact", "Environment", "PythonInstall", "environment", "image_environ
 
 @dataclass(frozen=True)
 class Fact:
+    """A value with where it came from and whether its source is verified (unverified facts cap findings at info)."""
+
     value: Any
     source: str  # where it came from, for messages: "the tag 11.8.0-base-ubuntu20.04"
     verified: bool = True
@@ -45,6 +47,8 @@ class PythonInstall:
 
 @dataclass
 class Environment:
+    """What a stage contains at one point: CUDA, flavour, cuDNN, OS, Python, preinstalled frameworks."""
+
     image: ImageRef | None = None
     kind: str = "unknown"  # cuda | pytorch | tensorflow | ngc | python | os | unknown
     cuda: Fact | None = None  # CUDA toolkit version in the image, "11.8.0" / "12.1"

@@ -9,6 +9,8 @@ from mllint.rule import Edit, Severity, Span
 
 @dataclass(frozen=True)
 class Finding:
+    """One reported problem, located and self-contained, so reporters never reach back into the model."""
+
     path: str
     rule_id: str
     rule_name: str

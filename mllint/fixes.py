@@ -144,6 +144,8 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
 
 @dataclass
 class FixResult:
+    """The fixed text, what was applied, and the lints before and after (to report what was not written)."""
+
     text: str  # the fixed text (== the input when nothing applied)
     applied: Counter = field(default_factory=Counter)  # rule id -> edits applied
     report: "FileReport | None" = None  # the lint of the final text

@@ -17,6 +17,8 @@ _REGISTRY_ALIASES = {"index.docker.io": DEFAULT_REGISTRY, "registry-1.docker.io"
 
 @dataclass(frozen=True)
 class ImageRef:
+    """An image reference normalised as Docker resolves it, so ``cuda`` and ``docker.io/library/cuda`` compare equal."""
+
     raw: str
     registry: str  # "docker.io", "nvcr.io", "localhost:5000"
     repository: str  # "library/python", "nvidia/cuda"

@@ -59,6 +59,8 @@ class Invalid:
 
 @dataclass
 class Suppressions:
+    """The file's ``# mllint: ignore`` comments and the malformed ones, for the engine and ML018/ML019."""
+
     pragmas: list[Pragma] = field(default_factory=list)
     invalid: list[Invalid] = field(default_factory=list)
 

@@ -127,6 +127,8 @@ def _looks_like_path(text: str) -> bool:
 
 @dataclass
 class _Dist:
+    """Name and version read from a wheel or sdist file name."""
+
     name: str | None = None
     version: str | None = None
     local: str | None = None

@@ -75,6 +75,8 @@ class PinnedInEffect:
 
 @dataclass(frozen=True)
 class ShippedFramework:
+    """A framework the base image already ships, which an install may keep or replace."""
+
     name: str
     version: str | None  # the version the image ships, when known
     verified: bool  # the fact that the image ships it (and its version) is sourced

@@ -154,6 +154,8 @@ def severity_text(meta: "RuleMeta") -> str:
 
 @dataclass(frozen=True)
 class Span:
+    """A 1-based region of a file, as SARIF and editors expect it."""
+
     line: int
     column: int
     end_line: int
@@ -213,6 +215,8 @@ Check = Callable[["CheckContext"], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule: its catalogue metadata, its check, and the plugin that provided it."""
+
     meta: RuleMeta
     check: Check = field(compare=False)
     plugin: str = "mllint"

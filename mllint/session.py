@@ -43,6 +43,8 @@ def read_config(config_file: str | None, no_config: bool, reader: "Reader | None
 
 @dataclass
 class Session:
+    """Configuration, plugins and rules, set up once per command and shared by every file."""
+
     config: Config
     manager: "pluggy.PluginManager"
     rules: "list[Rule]"

@@ -37,6 +37,8 @@ NO_DOCKERFILES = "no Dockerfiles found in this directory"
 
 @dataclass(frozen=True)
 class Source:
+    """An input's text, or why it could not be read, under the name reports show."""
+
     path: str  # as shown in reports
     text: str | None
     problem: str | None = None  # set when text could not be read cleanly

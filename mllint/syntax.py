@@ -10,7 +10,6 @@ where every piece came from, so findings point at the right line and column.
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -56,6 +55,8 @@ class DockerfileSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Directive:
+    """A parser directive (``# syntax=``, ``# escape=``, ``# check=``) at the top of the file."""
+
     name: str
     value: str
     line: int
@@ -63,6 +64,8 @@ class Directive:
 
 @dataclass
 class Heredoc:
+    """A here-document attached to an instruction, with the lines its body spans."""
+
     name: str
     chomp: bool
     expand: bool
@@ -86,6 +89,8 @@ def _segment_offset(segment: tuple[int, int, int]) -> int:
 
 @dataclass
 class RawInstruction:
+    """One instruction as BuildKit's line reader splits it, with positions for messages and fixes."""
+
     keyword: str  # upper-case, as BuildKit dispatches it
     written_keyword: str  # as written in the file
     flags: list[str]
@@ -117,6 +122,8 @@ class RawInstruction:
 
 @dataclass
 class SyntaxTree:
+    """Everything the line reader found: directives, instructions, the escape character and the lines."""
+
     directives: list[Directive]
     instructions: list[RawInstruction]
     escape: str
@@ -356,6 +363,8 @@ def _extract_flags(line: str) -> tuple[list[str], int]:
 
 def _parse_json_array(value: str, line: int) -> list[str] | None:
     """Exec form when the arguments are a JSON array of strings (BuildKit's parseJSON)."""
+    import json  # only for exec-form instructions
+
     if not value.startswith("["):
         return None
     try:

@@ -24,6 +24,8 @@ LONG_WORDS = 4096
 
 @dataclass(frozen=True)
 class Expansion:
+    """Text after variable substitution, and the names it could not resolve (so rules can stay silent)."""
+
     text: str
     unresolved: frozenset[str]
 

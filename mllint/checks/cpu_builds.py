@@ -108,6 +108,8 @@ def _events(stage: Stage, segment: int) -> Iterator[tuple[Install, int]]:
 
 @dataclass
 class _Present:
+    """A CPU or GPU build present in an environment, and where it came from."""
+
     install: Install | None  # None: the base image ships it
     requirement: object | None
     verified: bool = True

@@ -25,6 +25,8 @@ _PLACEHOLDER_FORMS = re.compile(r"^(?:x+|\*+|\.+|<[^>]*>|\{\{.*\}\}|your[-_].*)$
 
 @dataclass(frozen=True)
 class _Secret:
+    """A secret variable name's service, and whether the name is sourced."""
+
     service: str
     verified: bool
 

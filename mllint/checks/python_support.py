@@ -29,6 +29,8 @@ def _minor_tuple(text: str) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class _Support:
+    """The CPython range a release publishes wheels for."""
+
     label: str  # "torch 2.9"
     lo: str | None = None  # lowest supported CPython minor
     hi: str | None = None  # highest (None: unknown or unbounded)

@@ -91,6 +91,8 @@ def _moving_url_hits(ctx: CheckContext, stage: Stage) -> Iterator[Hit]:
 
 @dataclass
 class _Clone:
+    """A ``git clone`` in a stage: where it lands and what it is pinned to."""
+
     url: str
     path: str  # where the checkout lives (relative paths start from the unknown first WORKDIR "@")
     kind: str  # branch | pinned | unknown

@@ -10,8 +10,6 @@ the fix when the rule gives one, and where the rule's explanation is (``mllint e
 
 from __future__ import annotations
 
-import shutil
-import textwrap
 from dataclasses import dataclass
 
 from mllint.report.common import one_line, summary_line, with_suppressed
@@ -28,6 +26,8 @@ MIN_WIDTH = 40
 
 @dataclass(frozen=True)
 class Layout:
+    """How the text report is laid out: one line per finding, or the full source view."""
+
     source: bool = False  # the full layout (--show-source)
     width: int = WIDTH
     statistics: bool = False  # counts per rule instead of findings
@@ -38,6 +38,8 @@ class Layout:
         source = terminal if show_source is None else show_source
         width = WIDTH
         if source and terminal:
+            import shutil  # the full layout only; a plain run does not pay for it
+
             width = max(MIN_WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
         return cls(source=source, width=width, statistics=statistics)
 
@@ -73,6 +75,7 @@ class Reporter(_Reporter):
                 f"{one_line(f.message)} [{f.rule_name}]{note}\n")
 
     def _full(self, f, sources: "_Sources") -> str:
+        import textwrap  # the full layout only
         severity = str(f.severity)
         width = self.layout.width
         head = f"{f.rule_id} {severity}{' (suppressed)' if f.suppressed is not None else ''}: "
